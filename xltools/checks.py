@@ -1,0 +1,156 @@
+"""Validation rules: a filing and its scorecard in, Issues out.  Pure, no I/O.
+
+Stated numbers are compared *at the precision they were written*: a stated 99.4 % agrees with a
+computed 99.37 %, a stated 93 does not agree with a computed 91.88.
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Iterator
+
+from .model import FUNDING_COLUMNS, FUNDING_ROWS, Filing, Form, Group, child_weight, key
+from .num import ZERO, fmt, pct, round_half_up
+from .parse import parse
+from .report import Issue, Location, Report
+from .scoring import LeafResult, Scorecard, score
+
+FUNDING = "资金情况"
+TOTAL = "总分"
+
+
+def agrees(stated: Decimal, computed: Decimal) -> bool:
+    """True when ``computed`` rounded to the places ``stated`` was written with equals it."""
+    places = max(0, -stated.as_tuple().exponent) if stated.is_finite() else 0
+    return round_half_up(computed, min(places, 10)) == stated
+
+
+def check_form(form: Form) -> Iterator[Issue]:
+    """Weights: children sum to their parent at every level; the whole sums to the form's total."""
+    def walk(nodes, prefix):
+        for node in nodes:
+            if not isinstance(node, Group):
+                continue
+            path = prefix + (node.name,)
+            if node.weight is not None and node.children:
+                children = sum((child_weight(c) for c in node.children), ZERO)
+                if children != node.weight:
+                    yield Issue("weights-sum", "error", Location(key(path), "weight"),
+                                f"“{node.name}”分值{fmt(node.weight)}分，下级指标分值合计{fmt(children)}分，应相等")
+            yield from walk(node.children, path)
+
+    yield from walk(form.indicators, ())
+    total = form.indicator_weight() + (form.funding.weight if form.funding else ZERO)
+    if total != form.total:
+        parts = "、".join(f"{n.name}{fmt(child_weight(n))}" for n in form.indicators)
+        if form.funding:
+            parts = f"{form.funding.label}{fmt(form.funding.weight)}、" + parts
+        yield Issue("total-weight", "error", Location(TOTAL, "weight"),
+                    f"各项分值合计{fmt(total)}分（{parts}），应为{fmt(form.total)}分")
+
+
+def check_leaf(r: LeafResult) -> Iterator[Issue]:
+    where = r.key
+    for p in r.problems:
+        yield Issue(p.code, p.severity, Location(where, p.field), f"“{r.leaf.name}”：{p.message}")
+    if r.stated_value.kind == "error" or (r.stated_value.kind == "text"):
+        yield Issue("unparseable-value", "error", Location(where, "score"),
+                    f"“{r.leaf.name}”得分“{r.stated_value.text}”不是数字")
+    stated, w = r.stated, r.weight
+    if stated is not None:
+        if stated > w:
+            yield Issue("score-exceeds-weight", "error", Location(where, "score"),
+                        f"“{r.leaf.name}”得分{fmt(stated)}分超过分值{fmt(w)}分")
+        elif stated < 0:
+            yield Issue("score-negative", "error", Location(where, "score"), f"“{r.leaf.name}”得分不能为负数")
+        elif not r.judged and r.rule_score is not None and not agrees(stated, r.rule_score):
+            if r.score == stated:
+                yield Issue("score-overridden", "warning", Location(where, "score"),
+                            f"“{r.leaf.name}”按规则应得{fmt(r.rule_score)}分，填报{fmt(stated)}分，已按偏差原因采用填报得分")
+            else:
+                hint = "填报得分高于规则得分，按规则计" if stated > r.rule_score else "如需按实际情况扣分，请在偏差原因中说明"
+                yield Issue("score-differs-from-rule", "error", Location(where, "score"),
+                            f"“{r.leaf.name}”填报{fmt(stated)}分，按规则应得{fmt(r.rule_score)}分（{r.explanation}）；{hint}")
+    if r.score < w and not r.reason and (r.rule_score is not None or stated is not None):
+        yield Issue("missing-reason", "error", Location(where, "reason"),
+                    f"“{r.leaf.name}”扣了{fmt(w - r.score)}分，请填写偏差原因分析及改进措施")
+    if r.target.is_blank and r.leaf.rule.kind == "national" and r.actual.is_number:
+        yield Issue("missing-target", "warning", Location(where, "target"), f"“{r.leaf.name}”未填写年度指标值")
+
+
+def check_funding(filing: Filing, card: Scorecard) -> Iterator[Issue]:
+    rows = {name: {col: parse(getattr(row, col)) for col in FUNDING_COLUMNS} for name, row in filing.funding.items()}
+    for name, values in rows.items():
+        for col, value in values.items():
+            if value.kind in ("error", "text"):
+                yield Issue("unparseable-value", "error", Location(FUNDING, f"{name}.{col}"),
+                            f"{FUNDING_ROWS[name]}的{FUNDING_COLUMNS[col]}“{value.text}”不是数字")
+        b, s = values["budget"], values["spent"]
+        if b.is_number and s.is_number and s.number > b.number:
+            yield Issue("spent-exceeds-budget", "error", Location(FUNDING, f"{name}.spent"),
+                        f"{FUNDING_ROWS[name]}：全年执行数{fmt(s.number)}万元超过全年预算数{fmt(b.number)}万元")
+    total = rows.get("total", {})
+    for col, label in FUNDING_COLUMNS.items():
+        whole = total.get(col)
+        parts = [rows[n][col] for n in ("fiscal", "carryover", "other") if n in rows]
+        if whole is None or not whole.is_number:
+            continue
+        for name in ("fiscal", "carryover", "other"):
+            part = rows.get(name, {}).get(col)
+            if part is not None and part.is_number and part.number > whole.number:
+                yield Issue("subamount-exceeds-total", "error", Location(FUNDING, f"{name}.{col}"),
+                            f"{FUNDING_ROWS[name]}的{label}{fmt(part.number)}万元大于合计{fmt(whole.number)}万元，"
+                            f"可能多输了一位")
+        numbers = [p.number for p in parts if p.is_number]
+        if numbers and sum(numbers, ZERO) != whole.number and all(
+                p.number <= whole.number for p in parts if p.is_number):
+            yield Issue("funding-sum", "warning", Location(FUNDING, f"total.{col}"),
+                        f"{label}：各资金来源合计{fmt(sum(numbers, ZERO))}万元，与年度资金总额{fmt(whole.number)}万元不等")
+    f = card.funding
+    if f is None:
+        return
+    for p in f.problems:
+        yield Issue(p.code, p.severity, Location(FUNDING, f"total.{'budget' if p.field == 'target' else 'spent'}"),
+                    p.message)
+    stated_rate = parse(filing.stated_rate)
+    if stated_rate.is_number and f.rate is not None:
+        rate = stated_rate.number if stated_rate.ratio or stated_rate.number <= Decimal("1.5") else stated_rate.number / 100
+        if not agrees(rate, f.rate):
+            yield Issue("rate-differs", "error", Location(FUNDING, "rate"),
+                        f"填报执行率{stated_rate.text}，按全年执行数/全年预算数计算应为{pct(f.rate)}")
+    stated_score = parse(filing.stated_funding_score)
+    if stated_score.is_number and not agrees(stated_score.number, f.score):
+        yield Issue("funding-score-differs", "error", Location(FUNDING, "score"),
+                    f"资金得分填报{fmt(stated_score.number)}分，应为{fmt(f.score)}分（{f.explanation}）")
+
+
+def check_totals(card: Scorecard) -> Iterator[Issue]:
+    for g in card.groups:
+        if g.stated is not None and not agrees(g.stated, g.score):
+            yield Issue("subtotal-differs", "error", Location(g.key, "score"),
+                        f"“{g.name}”小计填报{fmt(g.stated)}分，明细合计{fmt(g.score)}分")
+    if card.stated_total is not None and not agrees(card.stated_total, card.total):
+        yield Issue("total-differs", "error", Location(TOTAL, "score"),
+                    f"总分填报{fmt(card.stated_total)}分，重新计算为{fmt(card.total)}分")
+    if card.stated_grade and not _same_grade(card.stated_grade, card.grade):
+        yield Issue("grade-differs", "error", Location(TOTAL, "grade"),
+                    f"等级填报“{card.stated_grade}”，按重新计算的总分{fmt(card.total)}分应为“{card.grade}”")
+
+
+def _same_grade(stated: str, computed: str) -> bool:
+    stated = stated.strip().replace("等级", "").strip("：: ")
+    return stated == computed or stated[:1] == computed[:1]
+
+
+def check(filing: Filing, card: Scorecard | None = None) -> Report:
+    """All checks for one filing.  ``stats`` carries the recomputed totals."""
+    card = card or score(filing)
+    issues = list(check_form(filing.form))
+    for r in card.leaves:
+        issues.extend(check_leaf(r))
+    issues.extend(check_funding(filing, card))
+    issues.extend(check_totals(card))
+    stats = {"unit": filing.unit, "year": filing.year, "form": filing.form.id, "total": float(card.total),
+             "grade": card.grade, "leaves": len(card.leaves),
+             "execution_rate": float(card.funding.rate) if card.funding and card.funding.rate is not None else None}
+    return Report(issues=tuple(issues), stats=stats)
+

@@ -1,0 +1,102 @@
+"""The ``xltools`` command line.  Each command calls one function of :mod:`xltools.api`;
+library errors become a Chinese message and exit code 2 in one place (:func:`main`).
+
+Exit codes: 0 ok, 1 validation failures, 2 usage errors or unusable input.
+"""
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from . import api
+from .console import table
+from .errors import XltoolsError
+from .num import fmt, pct
+
+
+def json_option(f):
+    return click.option("--json", "as_json", is_flag=True, help="输出 JSON（供程序读取）。")(f)
+
+
+def quiet_option(f):
+    return click.option("--quiet", "-q", is_flag=True, help="不输出进度信息。")(f)
+
+
+def emit_json(data) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="xltools")
+def cli():
+    """xltools：绩效自评表的表样、校验、评分与汇总工具。"""
+
+
+@cli.command("forms")
+@json_option
+def forms_cmd(as_json):
+    """列出内置表式及其分值。"""
+    rows = api.forms()
+    if as_json:
+        emit_json([{k: v for k, v in r.items() if k != "weights_text"} for r in rows])
+        return
+    click.echo(table(["表式", "名称", "分值", "内置三级指标"],
+                     [(r["id"], r["title"], r["weights_text"], r["leaves"]) for r in rows]))
+
+
+@cli.command("demo")
+@json_option
+def demo_cmd(as_json):
+    """给种子示例（株洲市城市管理综合行政执法支队 2021 年自评表）重新评分。"""
+    result = api.demo()
+    if as_json:
+        emit_json(result.to_dict())
+    else:
+        click.echo(render_result(result))
+    sys.exit(0 if result.report.valid else 1)
+
+
+def render_result(result: api.Result) -> str:
+    card, filing = result.card, result.filing
+    lines = [f"{filing.unit} {filing.year or ''} {card.form.title}".strip(), ""]
+    if card.funding:
+        f = card.funding
+        lines.append(f"资金情况：全年预算数 {fmt(f.budget)} 万元，全年执行数 {fmt(f.spent)} 万元，"
+                     f"执行率 {pct(f.rate)}，得分 {fmt(f.score)}/{fmt(f.weight)}")
+        lines.append("")
+    rows = [(r.key, fmt(r.weight), fmt(r.score), r.explanation) for r in card.leaves]
+    lines.append(table(["指标", "分值", "得分", "说明"], rows, limits=[0, 0, 0, 60]))
+    lines.append("")
+    lines.append("  ".join(f"{g.name} {fmt(g.score)}/{fmt(g.weight)}" for g in card.top_groups()))
+    lines.append(f"总分 {fmt(card.total)}  等级 {card.grade}")
+    report = result.report
+    if report.issues:
+        lines.append("")
+        lines.append(table(["位置", "问题", "说明"],
+                           [(str(i.location), i.code, i.message) for i in report.issues], limits=[30, 0, 70]))
+    lines.append("")
+    lines.append("校验通过" if report.valid else f"发现 {len(report.errors)} 个错误、{len(report.warnings)} 个警告")
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    try:
+        cli.main(args=argv, prog_name="xltools", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("已取消", err=True)
+        sys.exit(1)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except XltoolsError as exc:
+        click.echo(f"错误：{exc}", err=True)
+        sys.exit(2)
+    except SystemExit:
+        raise
+    sys.exit(0)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

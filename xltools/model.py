@@ -1,0 +1,217 @@
+"""What a form is (spec) and what a unit typed into it (filing).  Frozen dataclasses, no I/O.
+
+A :class:`Form` is a tree: groups (一级/二级指标, or 目标1/目标2 …) whose leaves (三级指标) carry
+a weight and a scoring rule, plus an optional funding block (资金情况, its 执行率 row weighted)
+and grade bands.  A :class:`Filing` is one unit's values for a form: amounts, targets,
+actual values, stated scores, reasons — kept *as typed* so checks can report what is unreadable.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
+from typing import Iterator, Mapping, Union
+
+from .derive import Derivation
+from .num import ZERO
+from .rules import Rule
+
+SEP = "/"
+
+
+@dataclass(frozen=True)
+class Leaf:
+    name: str
+    weight: Decimal
+    rule: Rule
+    target: str | None = None  # default 年度指标值 / standard, shown in the template
+    note: str | None = None  # 指标解释
+    standard: str | None = None  # 评价标准 as worded by the issuer (else the rule describes itself)
+    source: str | None = None  # 参考数据来源
+    derive: Derivation | None = None  # actual value computed from raw inputs
+
+    def criteria(self) -> str:
+        return self.standard or self.rule.describe(self.weight)
+
+
+@dataclass(frozen=True)
+class Group:
+    name: str
+    weight: Decimal | None  # None: the sum of its children
+    children: tuple["Node", ...] = ()
+
+    def total_weight(self) -> Decimal:
+        if self.weight is not None:
+            return self.weight
+        return sum((child_weight(c) for c in self.children), ZERO)
+
+
+Node = Union[Group, Leaf]
+
+
+def child_weight(node: Node) -> Decimal:
+    return node.weight if isinstance(node, Leaf) else node.total_weight()
+
+
+@dataclass(frozen=True)
+class Funding:
+    """资金情况: the execution-rate row is scored with ``weight`` (0: the block is informative only)."""
+
+    weight: Decimal
+    label: str = "预算执行率"
+
+
+#: The rows of the national 资金情况 block: key -> label.  "total" is the scored 合计 row.
+FUNDING_ROWS = {
+    "total": "年度资金总额",
+    "fiscal": "其中：当年财政拨款",
+    "carryover": "上年结转资金",
+    "other": "其他资金",
+}
+FUNDING_COLUMNS = {"initial": "年初预算数", "budget": "全年预算数", "spent": "全年执行数"}
+
+
+@dataclass(frozen=True)
+class Grades:
+    """Grade bands, highest first: (lower bound inclusive, label)."""
+
+    bands: tuple[tuple[Decimal, str], ...] = (
+        (Decimal(90), "优"), (Decimal(80), "良"), (Decimal(60), "中"), (ZERO, "差"))
+
+    def grade(self, total: Decimal) -> str:
+        for low, label in self.bands:
+            if total >= low:
+                return label
+        return self.bands[-1][1]
+
+    def describe(self) -> str:
+        parts = []
+        for i, (low, label) in enumerate(self.bands):
+            if i == 0:
+                parts.append(f"{_n(low)}分(含)以上为{label}")
+            elif low > 0:
+                parts.append(f"{_n(low)}分(含)—{_n(self.bands[i - 1][0])}分为{label}")
+            else:
+                parts.append(f"{_n(self.bands[i - 1][0])}分以下为{label}")
+        return "，".join(parts)
+
+
+def _n(d: Decimal) -> str:
+    from .num import fmt
+    return fmt(d)
+
+
+@dataclass(frozen=True)
+class Form:
+    id: str
+    title: str
+    indicators: tuple[Node, ...]
+    funding: Funding | None = None
+    grades: Grades = field(default_factory=Grades)
+    total: Decimal = Decimal(100)
+    kind: str = "dept"  # dept (部门整体) | project (项目支出)
+    layout: str = "national"  # national: 年度指标值/实际完成值 columns; criteria: 指标解释/评价标准 columns
+    level_names: tuple[str, ...] = ("一级指标", "二级指标", "三级指标")
+    description: str = ""
+
+    def leaves(self) -> Iterator[tuple[tuple[str, ...], Leaf]]:
+        """(path, leaf) in document order; the path is the names from the top group down."""
+        yield from _walk_leaves(self.indicators, ())
+
+    def groups(self) -> Iterator[tuple[tuple[str, ...], Group]]:
+        yield from _walk_groups(self.indicators, ())
+
+    def depth(self) -> int:
+        return max((len(p) for p, _ in self.leaves()), default=len(self.level_names))
+
+    def find(self, path: tuple[str, ...] | str) -> Node | None:
+        if isinstance(path, str):
+            path = tuple(path.split(SEP))
+        nodes: tuple[Node, ...] = self.indicators
+        found: Node | None = None
+        for name in path:
+            found = next((n for n in nodes if n.name == name), None)
+            if found is None:
+                return None
+            nodes = found.children if isinstance(found, Group) else ()
+        return found
+
+    def indicator_weight(self) -> Decimal:
+        return sum((child_weight(n) for n in self.indicators), ZERO)
+
+    def with_leaves(self, added: Mapping[tuple[str, ...], list[Leaf]]) -> "Form":
+        """A copy with leaves appended under the given group paths (a unit's own indicators)."""
+        return replace(self, indicators=_add(self.indicators, (), added))
+
+
+def key(path: tuple[str, ...]) -> str:
+    return SEP.join(path)
+
+
+def _walk_leaves(nodes, prefix):
+    for node in nodes:
+        path = prefix + (node.name,)
+        if isinstance(node, Leaf):
+            yield path, node
+        else:
+            yield from _walk_leaves(node.children, path)
+
+
+def _walk_groups(nodes, prefix):
+    for node in nodes:
+        if isinstance(node, Group):
+            path = prefix + (node.name,)
+            yield path, node
+            yield from _walk_groups(node.children, path)
+
+
+def _add(nodes, prefix, added):
+    out = []
+    for node in nodes:
+        path = prefix + (node.name,)
+        if isinstance(node, Group):
+            children = _add(node.children, path, added) + tuple(added.get(path, ()))
+            node = replace(node, children=children)
+        out.append(node)
+    return tuple(out)
+
+
+# ---------------------------------------------------------------------------
+# What a unit typed
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One leaf row as typed.  Raw values (str, number or None) are parsed when scored."""
+
+    target: object = None  # 年度指标值; None: the leaf's default target
+    actual: object = None  # 实际完成值
+    score: object = None  # 得分 as stated (typed or the workbook's cached value)
+    reason: str | None = None  # 偏差原因分析及改进措施
+    band: str | None = None  # 定性 band picked by the evaluator
+    inputs: Mapping[str, object] = field(default_factory=dict)  # raw figures for derived indicators
+
+
+@dataclass(frozen=True)
+class FundingRow:
+    initial: object = None  # 年初预算数
+    budget: object = None  # 全年预算数
+    spent: object = None  # 全年执行数
+
+
+@dataclass(frozen=True)
+class Filing:
+    form: Form
+    unit: str = ""
+    year: int | None = None
+    funding: Mapping[str, FundingRow] = field(default_factory=dict)  # keys of FUNDING_ROWS
+    entries: Mapping[str, Entry] = field(default_factory=dict)  # leaf key -> entry
+    stated_rate: object = None  # 执行率 as stated
+    stated_funding_score: object = None  # 资金 得分 as stated
+    stated_subtotals: Mapping[str, object] = field(default_factory=dict)  # group key -> stated score
+    stated_total: object = None
+    stated_grade: str | None = None
+    goal_planned: str = ""  # 年度总体目标：预期目标
+    goal_achieved: str = ""  # 实际完成情况
+
+    def entry(self, path: tuple[str, ...]) -> Entry:
+        return self.entries.get(key(path), Entry())

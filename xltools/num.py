@@ -1,0 +1,81 @@
+"""Exact arithmetic helpers: Decimal in, Decimal out, half-up rounding like Excel's ROUND."""
+from __future__ import annotations
+
+from decimal import ROUND_FLOOR, ROUND_CEILING, ROUND_HALF_UP, Decimal, InvalidOperation
+
+ZERO = Decimal(0)
+ONE = Decimal(1)
+HUNDRED = Decimal(100)
+CENT = Decimal("0.01")
+#: Derived rates (执行率, 控制率 ...) are kept to 0.01 % — four decimals of the fraction —
+#: exactly as they are displayed; what the user sees is what gets scored.
+RATE_PLACES = 4
+#: Step counts are rounded to this many places before INT(), in Python and in Excel alike,
+#: so that binary floating point (0.95-0.93)/0.01 = 1.9999999999999998 still counts 2 steps.
+STEP_PLACES = 6
+
+
+def dec(value) -> Decimal:
+    """Convert int/str/float/Decimal to Decimal without binary noise (floats via repr)."""
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, bool):
+        raise TypeError("bool is not a number")
+    if isinstance(value, int):
+        return Decimal(value)
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    try:
+        return Decimal(str(value).strip())
+    except InvalidOperation as exc:  # pragma: no cover - callers validate first
+        raise ValueError(f"not a number: {value!r}") from exc
+
+
+def round_half_up(value: Decimal, places: int = 2) -> Decimal:
+    """Excel ROUND(value, places): half away from zero."""
+    return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+
+
+def round2(value: Decimal) -> Decimal:
+    return round_half_up(value, 2)
+
+
+def round_rate(value: Decimal) -> Decimal:
+    return round_half_up(value, RATE_PLACES)
+
+
+def floor_int(value: Decimal) -> Decimal:
+    """Excel INT(): round toward minus infinity."""
+    return value.to_integral_value(rounding=ROUND_FLOOR)
+
+
+def ceil_int(value: Decimal) -> Decimal:
+    return value.to_integral_value(rounding=ROUND_CEILING)
+
+
+def clamp(value: Decimal, low: Decimal, high: Decimal) -> Decimal:
+    return max(low, min(high, value))
+
+
+def fmt(value: Decimal | None, places: int | None = None) -> str:
+    """Human text for a number: no exponent, trailing zeros dropped (10.50 -> 10.5, 10.00 -> 10)."""
+    if value is None:
+        return "—"
+    if places is not None:
+        value = round_half_up(value, places)
+    text = format(value, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def pct(value: Decimal | None, places: int = 2) -> str:
+    """A fraction as percent text: 0.9328 -> '93.28%'."""
+    if value is None:
+        return "—"
+    return fmt(value * HUNDRED, places) + "%"
+
+
+def literal(value: Decimal) -> str:
+    """A Decimal as an Excel formula literal (no exponent, no trailing zeros)."""
+    return fmt(value)

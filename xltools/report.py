@@ -1,0 +1,131 @@
+"""Validation results as data (after frictionless-py): Issue and Report.
+
+An :class:`Issue` has a stable kebab-case ``code``, a ``severity`` (error / warning / info), a
+logical ``location`` (which leaf or block and which column) and a Chinese ``message``.  Readers
+of workbooks fill in ``sheet`` and ``cell`` through :meth:`Report.locate`.  Tests assert on
+:meth:`Report.flatten` tuples, never on message wording.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any, Callable, Iterable
+
+SEVERITIES = ("error", "warning", "info")
+
+#: Every code the checks can emit, with its Chinese title (for tables and docs).
+CODES = {
+    "weights-sum": "下级分值合计不等于上级分值",
+    "total-weight": "分值总计不等于100",
+    "score-exceeds-weight": "得分超过分值",
+    "score-negative": "得分为负数",
+    "score-differs-from-rule": "填报得分与规则计算不一致",
+    "score-overridden": "人工调整了规则得分",
+    "missing-reason": "扣分但未填写偏差原因",
+    "missing-score": "未填写得分",
+    "missing-value": "未填写实际完成值",
+    "missing-target": "未填写年度指标值",
+    "unparseable-value": "数值无法识别",
+    "not-a-number": "应为数字",
+    "unit-mismatch": "单位不一致",
+    "direction-mismatch": "指标方向与比较符号不一致",
+    "qualitative-band": "定性得分不在所选档次内",
+    "unknown-band": "不认识的定性档次",
+    "spent-exceeds-budget": "执行数超过预算数",
+    "subamount-exceeds-total": "其中数超过合计数",
+    "funding-sum": "资金来源合计不等于总额",
+    "budget-missing": "预算数为0或未填写",
+    "rate-differs": "填报执行率与计算不一致",
+    "funding-score-differs": "资金得分与计算不一致",
+    "subtotal-differs": "小计与明细合计不一致",
+    "total-differs": "总分与明细合计不一致",
+    "grade-differs": "等级与总分不符",
+    "derive-undefined": "派生指标无法计算",
+    "formula-overwritten": "公式被改写为常数",
+    "formula-changed": "公式与模板不一致",
+    "cached-value-differs": "公式缓存值与重算结果不一致",
+}
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where an issue is.  ``path`` is the leaf/group key (``产出指标/数量指标/执法案件``) or a block
+    name (``资金情况``, ``总分``); ``field`` the column (target, actual, score, reason, weight …)."""
+
+    path: str = ""
+    field: str = ""
+    sheet: str | None = None
+    cell: str | None = None
+
+    def __str__(self) -> str:
+        if self.cell:
+            return f"{self.sheet}!{self.cell}" if self.sheet else self.cell
+        return f"{self.path}·{self.field}" if self.field else self.path
+
+
+@dataclass(frozen=True)
+class Issue:
+    code: str
+    severity: str
+    location: Location
+    message: str
+
+    def __post_init__(self):
+        if self.code not in CODES:
+            raise ValueError(f"unknown issue code {self.code!r}")
+        if self.severity not in SEVERITIES:
+            raise ValueError(f"unknown severity {self.severity!r}")
+
+    @property
+    def title(self) -> str:
+        return CODES[self.code]
+
+    def to_dict(self) -> dict[str, Any]:
+        out = {"code": self.code, "severity": self.severity, "title": self.title, "message": self.message}
+        out.update({k: v for k, v in asdict(self.location).items()})
+        return out
+
+
+@dataclass(frozen=True)
+class Report:
+    """The outcome of checking one filing: ``valid`` when there is no error."""
+
+    issues: tuple[Issue, ...] = ()
+    stats: dict[str, Any] = field(default_factory=dict)
+    source: str = ""
+
+    @property
+    def valid(self) -> bool:
+        return not any(i.severity == "error" for i in self.issues)
+
+    @property
+    def errors(self) -> tuple[Issue, ...]:
+        return tuple(i for i in self.issues if i.severity == "error")
+
+    @property
+    def warnings(self) -> tuple[Issue, ...]:
+        return tuple(i for i in self.issues if i.severity == "warning")
+
+    def flatten(self, spec: Iterable[str] = ("path", "field", "code")) -> list[tuple]:
+        """Issues as tuples of the named attributes (location fields or issue fields)."""
+        rows = []
+        for issue in self.issues:
+            row = []
+            for name in spec:
+                row.append(getattr(issue.location, name) if hasattr(issue.location, name) else getattr(issue, name))
+            rows.append(tuple(row))
+        return rows
+
+    def codes(self) -> set[str]:
+        return {i.code for i in self.issues}
+
+    def locate(self, resolve: Callable[[Location], Location]) -> "Report":
+        """A copy whose issue locations were completed by ``resolve`` (adds sheet and cell)."""
+        return replace(self, issues=tuple(replace(i, location=resolve(i.location)) for i in self.issues))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "valid": self.valid,
+            "stats": {**self.stats, "errors": len(self.errors), "warnings": len(self.warnings)},
+            "issues": [i.to_dict() for i in self.issues],
+        }

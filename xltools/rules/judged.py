@@ -1,0 +1,113 @@
+"""Rules whose score the evaluator gives: 定性 (qualitative, three bands) and 人工 (manual)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from ..num import ZERO, clamp, fmt, round2
+from .base import Outcome, Problem, Refs, Rule, RuleInput, register
+
+#: The national 定性 bands: (label, low share, high share).  A score s is in a band when
+#: low·w <= s < high·w, except the top band which includes w itself.
+BANDS: tuple[tuple[str, Decimal, Decimal], ...] = (
+    ("达成年度指标", Decimal("0.8"), Decimal(1)),
+    ("部分达成年度指标并具有一定效果", Decimal("0.6"), Decimal("0.8")),
+    ("未达成年度指标且效果较差", ZERO, Decimal("0.6")),
+)
+BAND_SHORT = {"达成": BANDS[0][0], "部分达成": BANDS[1][0], "未达成": BANDS[2][0]}
+
+
+def band_of(score: Decimal, weight: Decimal) -> str:
+    for label, low, _high in BANDS:
+        if score >= low * weight:
+            return label
+    return BANDS[-1][0]
+
+
+def band_range(label: str, weight: Decimal) -> tuple[Decimal, Decimal] | None:
+    label = BAND_SHORT.get(label, label)
+    for name, low, high in BANDS:
+        if name == label:
+            return low * weight, high * weight
+    return None
+
+
+def judged_formula(refs: Refs) -> str:
+    """The evaluator's score, rounded and kept within [0, weight]; blank counts 0."""
+    m, w = refs.manual, refs.weight
+    return f"IF(ISNUMBER({m}),MIN({w},MAX(0,ROUND({m},2))),0)"
+
+
+def judged_score(inp: RuleInput, title: str) -> tuple[Decimal | None, tuple[Problem, ...]]:
+    if inp.stated is None:
+        return None, (Problem("missing-score", f"{title}需要评价人填写得分", field="score"),)
+    score = clamp(round2(inp.stated), ZERO, inp.weight)
+    return score, ()
+
+
+@register
+@dataclass(frozen=True)
+class Qualitative(Rule):
+    """定性: the evaluator picks a band and a score inside it; the tool checks the band."""
+
+    kind = "qualitative"
+    title = "定性指标"
+    judged = True
+    reads = ("manual",)
+
+    def evaluate(self, inp: RuleInput) -> Outcome:
+        score, problems = judged_score(inp, "定性指标")
+        if score is None:
+            return Outcome(None, "定性指标：未填写得分", problems, judged=True)
+        band = band_of(score, inp.weight)
+        text = f"定性指标，评价人评分{fmt(score)}分（{band}档）"
+        if inp.band:
+            rng = band_range(inp.band, inp.weight)
+            if rng is None:
+                problems += (Problem("unknown-band", f"不认识的定性档次“{inp.band}”", field="band"),)
+            elif not _in_band(score, rng, inp.weight):
+                low, high = rng
+                problems += (Problem(
+                    "qualitative-band",
+                    f"选择了“{BAND_SHORT.get(inp.band, inp.band)}”档，该档得分应在{fmt(low)}–{fmt(high)}分"
+                    f"{'' if high == inp.weight else '（不含上限）'}，实际填{fmt(score)}分",
+                    field="score"),)
+        return Outcome(score, text, problems, judged=True)
+
+    def formula(self, refs: Refs) -> str:
+        return "=" + judged_formula(refs)
+
+    def describe(self, weight: Decimal) -> str:
+        return (f"达成年度指标得{fmt(weight * BANDS[0][1])}–{fmt(weight)}分；部分达成得"
+                f"{fmt(weight * BANDS[1][1])}–{fmt(weight * BANDS[0][1])}分（不含）；未达成得0–"
+                f"{fmt(weight * BANDS[1][2])}分（不含）")
+
+
+def _in_band(score: Decimal, rng: tuple[Decimal, Decimal], weight: Decimal) -> bool:
+    low, high = rng
+    return low <= score <= high if high == weight else low <= score < high
+
+
+@register
+@dataclass(frozen=True)
+class Manual(Rule):
+    """人工评分: a score by judgement, allowed, but a reason is required when points are lost."""
+
+    kind = "manual"
+    title = "人工评分"
+    judged = True
+    reads = ("manual",)
+    criteria: str = ""  # the written standard the evaluator applies
+
+    def evaluate(self, inp: RuleInput) -> Outcome:
+        score, problems = judged_score(inp, "人工评分指标")
+        if score is None:
+            return Outcome(None, "人工评分：未填写得分", problems, judged=True)
+        return Outcome(score, f"人工评分{fmt(score)}分" + (f"（标准：{self.criteria}）" if self.criteria else ""),
+                       problems, judged=True)
+
+    def formula(self, refs: Refs) -> str:
+        return "=" + judged_formula(refs)
+
+    def describe(self, weight: Decimal) -> str:
+        return self.criteria or f"由评价人按实际情况评分，满分{fmt(weight)}分，扣分须说明理由"

@@ -1,0 +1,251 @@
+"""Score a filing: every leaf by its rule, roll up by level, total, grade.  Pure, Decimal, no I/O.
+
+Which score counts for a leaf (the *recomputed* score):
+
+* computed rules: the rule's score.  A stated score *below* it counts instead when a reason
+  is written (a deduction by judgement, seed 001: 4 points for 98 % of 100 %); a stated score
+  above it never counts;
+* judged rules (定性, 人工, or a national leaf whose values are not numbers): the evaluator's
+  score, kept within [0, weight];
+* nothing computable (value missing or unreadable): 0.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
+from typing import Any
+
+from .model import Filing, Form, Group, Leaf, key
+from .num import ZERO, fmt, round2
+from .parse import PERCENT_POINTS_ABOVE, Value, number, parse
+from .rules import Problem, RuleInput
+from .rules.execution import Execution, execution_rate
+
+
+@dataclass(frozen=True)
+class LeafResult:
+    path: tuple[str, ...]
+    leaf: Leaf
+    target: Value
+    actual: Value
+    stated: Decimal | None
+    stated_value: Value  # the stated score as parsed (to report unreadable ones)
+    rule_score: Decimal | None
+    score: Decimal
+    explanation: str
+    judged: bool
+    reason: str
+    problems: tuple[Problem, ...] = ()
+
+    @property
+    def key(self) -> str:
+        return key(self.path)
+
+    @property
+    def weight(self) -> Decimal:
+        return self.leaf.weight
+
+    @property
+    def lost(self) -> Decimal:
+        return self.weight - self.score
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"path": self.key, "name": self.leaf.name, "weight": _j(self.weight), "rule": self.leaf.rule.kind,
+                "target": self.target.text, "actual": self.actual.display() if self.actual.is_number else self.actual.text,
+                "stated_score": _j(self.stated), "rule_score": _j(self.rule_score), "score": _j(self.score),
+                "judged": self.judged, "explanation": self.explanation, "reason": self.reason}
+
+
+@dataclass(frozen=True)
+class GroupResult:
+    path: tuple[str, ...]
+    weight: Decimal
+    score: Decimal
+    stated: Decimal | None = None
+
+    @property
+    def key(self) -> str:
+        return key(self.path)
+
+    @property
+    def name(self) -> str:
+        return self.path[-1]
+
+    @property
+    def deduction(self) -> Decimal:
+        return self.weight - self.score
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"path": self.key, "weight": _j(self.weight), "score": _j(self.score),
+                "deduction": _j(self.deduction), "stated_score": _j(self.stated)}
+
+
+@dataclass(frozen=True)
+class FundingResult:
+    weight: Decimal
+    budget: Decimal | None
+    spent: Decimal | None
+    rate: Decimal | None
+    score: Decimal
+    explanation: str
+    problems: tuple[Problem, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"weight": _j(self.weight), "budget": _j(self.budget), "spent": _j(self.spent),
+                "rate": _j(self.rate), "score": _j(self.score), "explanation": self.explanation}
+
+
+@dataclass(frozen=True)
+class Scorecard:
+    form: Form
+    leaves: tuple[LeafResult, ...]
+    groups: tuple[GroupResult, ...]
+    funding: FundingResult | None
+    total: Decimal
+    grade: str
+    stated_total: Decimal | None = None
+    stated_grade: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def group(self, path: tuple[str, ...] | str) -> GroupResult:
+        wanted = path if isinstance(path, str) else key(path)
+        return next(g for g in self.groups if g.key == wanted)
+
+    def leaf(self, path: tuple[str, ...] | str) -> LeafResult:
+        wanted = path if isinstance(path, str) else key(path)
+        return next(r for r in self.leaves if r.key == wanted)
+
+    def top_groups(self) -> tuple[GroupResult, ...]:
+        return tuple(g for g in self.groups if len(g.path) == 1)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"form": self.form.id, "total": _j(self.total), "grade": self.grade,
+                "stated_total": _j(self.stated_total), "stated_grade": self.stated_grade,
+                "funding": self.funding.to_dict() if self.funding else None,
+                "groups": [g.to_dict() for g in self.groups], "leaves": [r.to_dict() for r in self.leaves]}
+
+
+def _j(value: Decimal | None):
+    """Decimal -> JSON number (exact for 2-place values), None stays None."""
+    if value is None:
+        return None
+    text = fmt(value)
+    return int(text) if "." not in text else float(text)
+
+
+# ---------------------------------------------------------------------------
+
+
+def stated_number(raw) -> tuple[Decimal | None, Value]:
+    value = parse(raw)
+    return (value.number if value.is_number else None), value
+
+
+def prepare_actual(rule, actual: Value) -> tuple[Value, str | None]:
+    """Rate rules get fractions: a plain 93 typed for a rate is read as 93 %."""
+    if getattr(rule, "percent", False) and actual.is_number and not actual.ratio \
+            and abs(actual.number) > PERCENT_POINTS_ABOVE:
+        return replace(actual, number=actual.number / 100, ratio=True, unit="%"), \
+            f"实际值{fmt(actual.number)}按百分数{fmt(actual.number)}%理解"
+    return actual, None
+
+
+def derived_actual(leaf: Leaf, inputs) -> tuple[Value | None, Problem | None]:
+    """The derived rate from raw inputs; None when no input was typed at all."""
+    values = [parse(inputs.get(name)) for name in leaf.derive.inputs]
+    if all(v.is_blank for v in values):
+        return None, None
+    numbers = [v.number if v.is_number else None for v in values]
+    rate = leaf.derive.compute(numbers)
+    if rate is None:
+        missing = [n for n, v in zip(leaf.derive.inputs, values) if not v.is_number]
+        why = f"缺少或无法识别：{'、'.join(missing)}" if missing else "分母为0"
+        return None, Problem("derive-undefined", f"{leaf.derive.describe()} 无法计算（{why}）",
+                             field="actual", severity="warning")
+    return number(rate, unit="%", ratio=True), None
+
+
+def score_leaf(path: tuple[str, ...], leaf: Leaf, entry) -> LeafResult:
+    target = parse(entry.target if entry.target is not None else leaf.target)
+    actual = parse(entry.actual)
+    problems: tuple[Problem, ...] = ()
+    if leaf.derive is not None:
+        derived, problem = derived_actual(leaf, entry.inputs)
+        if problem:
+            problems += (problem,)
+        if derived is not None:
+            actual = derived
+    actual, note = prepare_actual(leaf.rule, actual)
+    stated, stated_value = stated_number(entry.score)
+    reason = (entry.reason or "").strip()
+    raw_actual = "" if entry.actual is None else str(entry.actual)
+    outcome = leaf.rule.evaluate(RuleInput(leaf.weight, target, actual, stated, entry.band, raw_actual))
+    problems += outcome.problems
+    rule_score = round2(outcome.score) if outcome.score is not None else None
+    explanation = outcome.explanation + (f"（{note}）" if note else "")
+    if outcome.judged:
+        counted = rule_score if rule_score is not None else ZERO
+    elif rule_score is None:
+        counted = ZERO
+    elif stated is not None and reason and stated < rule_score and stated >= 0:
+        counted = round2(stated)
+        explanation += f"；评价人按实际情况调整为{fmt(counted)}分"
+    else:
+        counted = rule_score
+    return LeafResult(path=path, leaf=leaf, target=target, actual=actual, stated=stated, stated_value=stated_value,
+                      rule_score=rule_score, score=counted, explanation=explanation, judged=outcome.judged,
+                      reason=reason, problems=problems)
+
+
+def score_funding(filing: Filing) -> FundingResult | None:
+    funding = filing.form.funding
+    if funding is None:
+        return None
+    row = filing.funding.get("total")
+    budget = parse(row.budget if row else None)
+    spent = parse(row.spent if row else None)
+    outcome = Execution().evaluate(RuleInput(funding.weight, target=budget, actual=spent))
+    b = budget.number if budget.is_number else None
+    s = spent.number if spent.is_number else None
+    return FundingResult(weight=funding.weight, budget=b, spent=s, rate=execution_rate(b, s),
+                         score=round2(outcome.score), explanation=outcome.explanation, problems=outcome.problems)
+
+
+def score(filing: Filing) -> Scorecard:
+    """Recompute every score of a filing."""
+    form = filing.form
+    leaves = tuple(score_leaf(path, leaf, filing.entry(path)) for path, leaf in form.leaves())
+    by_key = {r.key: r for r in leaves}
+    groups: list[GroupResult] = []
+
+    def roll(nodes, prefix) -> Decimal:
+        total = ZERO
+        for node in nodes:
+            path = prefix + (node.name,)
+            if isinstance(node, Leaf):
+                total += by_key[key(path)].score
+                continue
+            sub = roll(node.children, path)
+            stated, _ = stated_number(filing.stated_subtotals.get(key(path)))
+            groups.append(GroupResult(path=path, weight=node.total_weight(), score=sub, stated=stated))
+            total += sub
+        return total
+
+    indicator_total = roll(form.indicators, ())
+    groups.sort(key=lambda g: _order(form, g.path))
+    funding = score_funding(filing)
+    total = indicator_total + (funding.score if funding else ZERO)
+    stated_total, _ = stated_number(filing.stated_total)
+    return Scorecard(form=form, leaves=leaves, groups=tuple(groups), funding=funding, total=total,
+                     grade=form.grades.grade(total), stated_total=stated_total,
+                     stated_grade=(filing.stated_grade or None))
+
+
+def _order(form: Form, path: tuple[str, ...]) -> list[int]:
+    """Document order of a group path."""
+    out, nodes = [], form.indicators
+    for name in path:
+        index = next(i for i, n in enumerate(nodes) if n.name == name)
+        out.append(index)
+        nodes = nodes[index].children if isinstance(nodes[index], Group) else ()
+    return out

@@ -1,0 +1,350 @@
+"""Form specs as data files (YAML): load, extend, override, dump.
+
+A spec file is a mapping::
+
+    id: dept
+    title: 部门整体支出绩效自评表
+    funding: {weight: 10}                # 资金情况 block, 执行率 row weight
+    grades: [[90, 优], [80, 良], [60, 中], [0, 差]]
+    indicators:
+      - group: 产出指标
+        weight: 50
+        children:
+          - group: 数量指标
+            children:
+              - leaf: 执法案件
+                weight: 10
+                target: ≥100件
+                rule: {kind: national}  # default; see xltools.rules for the others
+
+A unit's or province's file can start from a shipped form::
+
+    extends: dept
+    id: my-unit
+    weights: {产出指标: 40, 效益指标: 20, 满意度指标: 20, 预算执行率: 20}
+    add:
+      - parent: 产出指标/数量指标
+        leaf: 执法案件
+        weight: 10
+
+Errors name the file, the key and the fix (:class:`xltools.errors.SpecError`).
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+from decimal import Decimal
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .derive import Derivation
+from .errors import SpecError
+from .model import SEP, Form, Funding, Grades, Group, Leaf, Node
+from .num import fmt
+from .rules import rule_from_params
+from .rules.base import to_decimal
+
+FORM_KEYS = {"id", "title", "kind", "layout", "levels", "funding", "grades", "total", "indicators",
+             "description", "extends", "weights", "add"}
+GROUP_KEYS = {"group", "weight", "children"}
+LEAF_KEYS = {"leaf", "weight", "rule", "direction", "target", "note", "standard", "source", "derive"}
+BUILTIN_PACKAGE = "xltools.forms"
+
+
+# ---------------------------------------------------------------------------
+# Public API
+
+
+def builtin_ids() -> list[str]:
+    """Ids of the forms (and presets) shipped with xltools, in file order."""
+    files = sorted(p.name for p in resources.files(BUILTIN_PACKAGE).iterdir() if p.name.endswith(".yaml"))
+    return [name[: -len(".yaml")].split("_", 1)[1] for name in files]
+
+
+def load_form(name_or_path: str | Path) -> Form:
+    """A shipped form by id (``dept``), or a spec file by path."""
+    text, source = _read(name_or_path)
+    return form_from_text(text, source)
+
+
+def form_from_text(text: str, source: str = "<text>") -> Form:
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"第{mark.line + 1}行第{mark.column + 1}列" if mark else ""
+        raise SpecError(f"YAML 格式错误{where}：{getattr(exc, 'problem', exc)}", source=source,
+                        fix="检查缩进、冒号和引号") from None
+    return form_from_dict(data, source)
+
+
+def form_from_dict(data: Any, source: str = "<dict>", _depth: int = 0) -> Form:
+    if not isinstance(data, dict):
+        raise SpecError("文件内容应是键值表（id、title、indicators …）", source=source)
+    unknown = sorted(set(data) - FORM_KEYS)
+    if unknown:
+        raise SpecError(f"不认识的键 {', '.join(map(str, unknown))}", source=source, key=unknown[0],
+                        fix=f"可用的键：{', '.join(sorted(FORM_KEYS))}")
+    if "extends" in data:
+        return _extend(data, source, _depth)
+    try:
+        return _build(data)
+    except SpecError as exc:
+        raise SpecError(exc.detail, source=source, key=exc.key, fix=exc.fix) from None
+
+
+def form_to_dict(form: Form) -> dict[str, Any]:
+    out: dict[str, Any] = {"id": form.id, "title": form.title, "kind": form.kind, "layout": form.layout,
+                           "levels": list(form.level_names)}
+    if form.description:
+        out["description"] = form.description
+    if form.funding is not None:
+        out["funding"] = {"weight": _num(form.funding.weight), "label": form.funding.label}
+    out["grades"] = [[_num(low), label] for low, label in form.grades.bands]
+    if form.total != 100:
+        out["total"] = _num(form.total)
+    out["indicators"] = [_node_to_dict(n) for n in form.indicators]
+    return out
+
+
+def form_to_yaml(form: Form) -> str:
+    return yaml.safe_dump(form_to_dict(form), allow_unicode=True, sort_keys=False, width=120)
+
+
+# ---------------------------------------------------------------------------
+# Building
+
+
+def _read(name_or_path: str | Path) -> tuple[str, str]:
+    path = Path(name_or_path)
+    if path.suffix.lower() in (".yaml", ".yml") or path.exists():
+        try:
+            return path.read_text(encoding="utf-8"), str(path)
+        except FileNotFoundError:
+            raise SpecError("找不到文件", source=str(path), fix="检查路径") from None
+        except (UnicodeDecodeError, OSError) as exc:
+            raise SpecError(f"无法读取（{type(exc).__name__}）", source=str(path),
+                            fix="确认文件是 UTF-8 编码的文本") from None
+    for entry in resources.files(BUILTIN_PACKAGE).iterdir():
+        if entry.name.endswith(f"_{name_or_path}.yaml"):
+            return entry.read_text(encoding="utf-8"), f"{name_or_path}（内置）"
+    raise SpecError(f"没有名为“{name_or_path}”的表式", fix=f"内置表式：{', '.join(builtin_ids())}，或给出 .yaml 文件路径")
+
+
+def _build(data: dict) -> Form:
+    for required in ("id", "title", "indicators"):
+        if required not in data:
+            raise SpecError(f"缺少 {required}", key=required)
+    indicators = data["indicators"]
+    if not isinstance(indicators, list):
+        raise SpecError("indicators 应为列表", key="indicators")
+    nodes = tuple(_node(n, f"indicators[{i}]") for i, n in enumerate(indicators))
+    _unique(nodes, "indicators")
+    funding = None
+    if data.get("funding") is not None:
+        f = data["funding"]
+        if not isinstance(f, dict) or "weight" not in f or set(f) - {"weight", "label"}:
+            raise SpecError("funding 应写成 {weight: 10}（可加 label）", key="funding")
+        funding = Funding(weight=_weight(f["weight"], "funding.weight"), label=str(f.get("label", "预算执行率")))
+    grades = Grades()
+    if "grades" in data:
+        grades = _grades(data["grades"])
+    levels = data.get("levels", ["一级指标", "二级指标", "三级指标"])
+    if not isinstance(levels, list) or not all(isinstance(x, str) for x in levels):
+        raise SpecError("levels 应为列名列表", key="levels")
+    layout = data.get("layout", "national")
+    if layout not in ("national", "criteria"):
+        raise SpecError("layout 应为 national 或 criteria", key="layout")
+    kind = data.get("kind", "dept")
+    if kind not in ("dept", "project"):
+        raise SpecError("kind 应为 dept（部门整体）或 project（项目支出）", key="kind")
+    return Form(id=str(data["id"]), title=str(data["title"]), indicators=nodes, funding=funding, grades=grades,
+                total=_weight(data.get("total", 100), "total"), kind=kind, layout=layout,
+                level_names=tuple(levels), description=str(data.get("description", "")))
+
+
+def _node(data: Any, where: str) -> Node:
+    if not isinstance(data, dict):
+        raise SpecError("每个指标应是键值表，以 group: 或 leaf: 开头", key=where)
+    if "group" in data:
+        unknown = sorted(set(data) - GROUP_KEYS)
+        if unknown:
+            raise SpecError(f"指标组不认识键 {', '.join(unknown)}", key=f"{where}.{unknown[0]}",
+                            fix=f"指标组可用：{', '.join(sorted(GROUP_KEYS))}；三级指标用 leaf:")
+        children = data.get("children") or []
+        if not isinstance(children, list):
+            raise SpecError("children 应为列表", key=f"{where}.children")
+        kids = tuple(_node(c, f"{where}.children[{i}]") for i, c in enumerate(children))
+        _unique(kids, f"{where}.children")
+        weight = _weight(data["weight"], f"{where}.weight") if data.get("weight") is not None else None
+        return Group(name=_name(data["group"], f"{where}.group"), weight=weight, children=kids)
+    if "leaf" in data:
+        unknown = sorted(set(data) - LEAF_KEYS)
+        if unknown:
+            raise SpecError(f"三级指标不认识键 {', '.join(unknown)}", key=f"{where}.{unknown[0]}",
+                            fix=f"三级指标可用：{', '.join(sorted(LEAF_KEYS))}")
+        if "weight" not in data:
+            raise SpecError("三级指标缺少 weight（分值）", key=f"{where}.weight")
+        rule_params = data.get("rule")
+        if "direction" in data:
+            if rule_params not in (None, "national") and (rule_params or {}).get("kind") != "national":
+                raise SpecError("direction 只用于 national 规则", key=f"{where}.direction")
+            rule_params = {**(rule_params if isinstance(rule_params, dict) else {}), "kind": "national",
+                           "direction": data["direction"]}
+        rule = rule_from_params(rule_params, f"{where}.rule")
+        derive = Derivation.from_params(data["derive"], f"{where}.derive") if data.get("derive") else None
+        leaf = Leaf(name=_name(data["leaf"], f"{where}.leaf"), weight=_weight(data["weight"], f"{where}.weight"),
+                    rule=rule, target=_text(data, "target", where), note=_text(data, "note", where),
+                    standard=_text(data, "standard", where), source=_text(data, "source", where), derive=derive)
+        if rule.max_score(leaf.weight) > leaf.weight:
+            raise SpecError(f"规则最高可得{fmt(rule.max_score(leaf.weight))}分，超过分值{fmt(leaf.weight)}",
+                            key=f"{where}.rule", fix="调低规则中的分数或调高分值")
+        return leaf
+    raise SpecError("指标应以 group:（指标组）或 leaf:（三级指标）开头", key=where)
+
+
+def _name(value: Any, where: str) -> str:
+    if not isinstance(value, (str, int)) or not str(value).strip():
+        raise SpecError("名称不能为空", key=where)
+    name = str(value).strip()
+    if SEP in name:
+        raise SpecError(f"名称不能含“{SEP}”", key=where)
+    return name
+
+
+def _text(data: dict, name: str, where: str) -> str | None:
+    value = data.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, (str, int, float)):
+        raise SpecError("应为文字", key=f"{where}.{name}")
+    return str(value)
+
+
+def _weight(value: Any, where: str) -> Decimal:
+    number = to_decimal(value, where)
+    if number < 0:
+        raise SpecError("分值不能为负数", key=where)
+    return number
+
+
+def _unique(nodes: tuple[Node, ...], where: str) -> None:
+    seen = set()
+    for node in nodes:
+        if node.name in seen:
+            raise SpecError(f"同一层有两个“{node.name}”", key=where, fix="同级指标名称不能重复")
+        seen.add(node.name)
+
+
+def _grades(value: Any) -> Grades:
+    if not isinstance(value, list) or not value:
+        raise SpecError("grades 应为 [[下限, 等级], ...] 的列表", key="grades")
+    bands = []
+    for i, item in enumerate(value):
+        if not isinstance(item, list) or len(item) != 2:
+            raise SpecError("每一档写成 [下限, 等级名称]", key=f"grades[{i}]")
+        bands.append((to_decimal(item[0], f"grades[{i}][0]"), str(item[1])))
+    lows = [b for b, _ in bands]
+    if lows != sorted(lows, reverse=True) or lows[-1] != 0:
+        raise SpecError("等级下限应从高到低排列，最后一档下限为0", key="grades")
+    return Grades(tuple(bands))
+
+
+# ---------------------------------------------------------------------------
+# extends / weights / add
+
+
+def _extend(data: dict, source: str, depth: int) -> Form:
+    if depth > 5:
+        raise SpecError("extends 嵌套过深（可能循环引用）", source=source, key="extends")
+    base_text, base_source = _read(data["extends"])
+    try:
+        base_data = yaml.safe_load(base_text)
+    except yaml.YAMLError:
+        raise SpecError("被继承的表式无法读取", source=source, key="extends") from None
+    base = form_from_dict(base_data, base_source, depth + 1)
+    try:
+        changes = {k: data[k] for k in ("id", "title", "kind", "layout", "description") if k in data}
+        form = replace(base, **changes)
+        if "levels" in data:
+            form = replace(form, level_names=tuple(data["levels"]))
+        if "grades" in data:
+            form = replace(form, grades=_grades(data["grades"]))
+        if "funding" in data:
+            form = replace(form, funding=_build({"id": "x", "title": "x", "indicators": [],
+                                                 "funding": data["funding"]}).funding)
+        if data.get("indicators") is not None:
+            form = replace(form, indicators=_build({"id": "x", "title": "x",
+                                                    "indicators": data["indicators"]}).indicators)
+        for path, weight in (data.get("weights") or {}).items():
+            form = _override_weight(form, str(path), _weight(weight, f"weights.{path}"))
+        for i, item in enumerate(data.get("add") or []):
+            form = _add_leaf(form, item, f"add[{i}]")
+    except SpecError as exc:
+        raise SpecError(exc.detail, source=source, key=exc.key, fix=exc.fix) from None
+    return form
+
+
+def _override_weight(form: Form, path: str, weight: Decimal) -> Form:
+    if form.funding is not None and path in (form.funding.label, "资金", "funding"):
+        return replace(form, funding=replace(form.funding, weight=weight))
+    if form.find(path) is None:
+        raise SpecError(f"找不到指标“{path}”", key=f"weights.{path}",
+                        fix="用“一级指标/二级指标/三级指标”形式的路径，名称与表式一致")
+    parts = tuple(path.split(SEP))
+    return replace(form, indicators=_map(form.indicators, (), parts, lambda n: replace(n, weight=weight)))
+
+
+def _add_leaf(form: Form, item: Any, where: str) -> Form:
+    if not isinstance(item, dict) or "parent" not in item:
+        raise SpecError("add 的每一项需要 parent（上级指标路径）和 leaf", key=where)
+    parent = str(item["parent"])
+    node = form.find(parent)
+    if not isinstance(node, Group):
+        raise SpecError(f"找不到指标组“{parent}”", key=f"{where}.parent", fix="parent 写成“一级指标/二级指标”")
+    leaf = _node({k: v for k, v in item.items() if k != "parent"}, where)
+    if any(c.name == leaf.name for c in node.children):
+        raise SpecError(f"“{parent}”下已有“{leaf.name}”", key=where)
+    return form.with_leaves({tuple(parent.split(SEP)): [leaf]})
+
+
+def _map(nodes, prefix, target, fn):
+    out = []
+    for node in nodes:
+        path = prefix + (node.name,)
+        if path == target:
+            node = fn(node)
+        elif isinstance(node, Group) and target[: len(path)] == path:
+            node = replace(node, children=_map(node.children, path, target, fn))
+        out.append(node)
+    return tuple(out)
+
+
+# ---------------------------------------------------------------------------
+# Dumping
+
+
+def _num(value: Decimal) -> int | float:
+    return int(value) if value == value.to_integral_value() else float(fmt(value))
+
+
+def _node_to_dict(node: Node) -> dict[str, Any]:
+    if isinstance(node, Group):
+        out: dict[str, Any] = {"group": node.name}
+        if node.weight is not None:
+            out["weight"] = _num(node.weight)
+        if node.children:
+            out["children"] = [_node_to_dict(c) for c in node.children]
+        return out
+    out = {"leaf": node.name, "weight": _num(node.weight)}
+    params = node.rule.params()
+    if params != {"kind": "national"}:
+        out["rule"] = params
+    for name in ("target", "note", "standard", "source"):
+        if getattr(node, name) is not None:
+            out[name] = getattr(node, name)
+    if node.derive is not None:
+        out["derive"] = node.derive.params()
+    return out
