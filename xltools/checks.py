@@ -1,7 +1,8 @@
 """Validation rules: a filing and its scorecard in, Issues out.  Pure, no I/O.
 
-Stated numbers are compared *at the precision they were written*: a stated 99.4 % agrees with a
-computed 99.37 %, a stated 93 does not agree with a computed 91.88.
+Stated scores are compared exactly at 2 places (the forms round scores to 2 places, so a stated
+10 means 10.00).  Stated *rates* are compared at the precision they were written: a stated
+99.4 % agrees with a computed 99.37 %, a stated 100 % does not.
 """
 from __future__ import annotations
 
@@ -18,8 +19,12 @@ FUNDING = "资金情况"
 TOTAL = "总分"
 
 
+def same_score(stated: Decimal, computed: Decimal) -> bool:
+    return round_half_up(stated, 2) == round_half_up(computed, 2)
+
+
 def agrees(stated: Decimal, computed: Decimal) -> bool:
-    """True when ``computed`` rounded to the places ``stated`` was written with equals it."""
+    """True when ``computed`` rounded to the places ``stated`` was written with equals it (rates)."""
     places = max(0, -stated.as_tuple().exponent) if stated.is_finite() else 0
     return round_half_up(computed, min(places, 10)) == stated
 
@@ -62,7 +67,7 @@ def check_leaf(r: LeafResult) -> Iterator[Issue]:
                         f"“{r.leaf.name}”得分{fmt(stated)}分超过分值{fmt(w)}分")
         elif stated < 0:
             yield Issue("score-negative", "error", Location(where, "score"), f"“{r.leaf.name}”得分不能为负数")
-        elif not r.judged and r.rule_score is not None and not agrees(stated, r.rule_score):
+        elif not r.judged and r.rule_score is not None and not same_score(stated, r.rule_score):
             if r.score == stated:
                 yield Issue("score-overridden", "warning", Location(where, "score"),
                             f"“{r.leaf.name}”按规则应得{fmt(r.rule_score)}分，填报{fmt(stated)}分，已按偏差原因采用填报得分")
@@ -118,17 +123,17 @@ def check_funding(filing: Filing, card: Scorecard) -> Iterator[Issue]:
             yield Issue("rate-differs", "error", Location(FUNDING, "rate"),
                         f"填报执行率{stated_rate.text}，按全年执行数/全年预算数计算应为{pct(f.rate)}")
     stated_score = parse(filing.stated_funding_score)
-    if stated_score.is_number and not agrees(stated_score.number, f.score):
+    if stated_score.is_number and not same_score(stated_score.number, f.score):
         yield Issue("funding-score-differs", "error", Location(FUNDING, "score"),
                     f"资金得分填报{fmt(stated_score.number)}分，应为{fmt(f.score)}分（{f.explanation}）")
 
 
 def check_totals(card: Scorecard) -> Iterator[Issue]:
     for g in card.groups:
-        if g.stated is not None and not agrees(g.stated, g.score):
+        if g.stated is not None and not same_score(g.stated, g.score):
             yield Issue("subtotal-differs", "error", Location(g.key, "score"),
                         f"“{g.name}”小计填报{fmt(g.stated)}分，明细合计{fmt(g.score)}分")
-    if card.stated_total is not None and not agrees(card.stated_total, card.total):
+    if card.stated_total is not None and not same_score(card.stated_total, card.total):
         yield Issue("total-differs", "error", Location(TOTAL, "score"),
                     f"总分填报{fmt(card.stated_total)}分，重新计算为{fmt(card.total)}分")
     if card.stated_grade and not _same_grade(card.stated_grade, card.grade):

@@ -138,7 +138,12 @@ def _normalize(text: str) -> str:
     return re.sub(r"\s+", "", out)
 
 
+_SCIENTIFIC = re.compile(r"[-+]?\d+(?:\.\d+)?[eE][-+]?\d+")
+
+
 def _from_text(shown: str, norm: str) -> Value:
+    if _SCIENTIFIC.fullmatch(norm):  # 1E-7, 1e400: what Excel shows for very small/large numbers
+        return _from_number(Decimal(norm))
     tokens = _TOKEN.findall(norm)
     numbers = _NUMBER.findall(norm)
     op, body = _leading_operator(norm)
@@ -176,10 +181,10 @@ def _from_text(shown: str, norm: str) -> Value:
     if abs(value) > MAX_ABS:
         return Value("error", text=shown, reason="数值过大，可能是输入错误")
     ratio = unit in ("%", "‰")
-    if unit == "%":
-        value = value / HUNDRED
+    if unit == "%":  # scaleb keeps the written precision: 99.4% -> 0.994, 100% -> 1.00
+        value = value.scaleb(-2)
     elif unit == "‰":
-        value = value / 1000
+        value = value.scaleb(-3)
     return Value("number", text=shown, op=op, number=value, unit=unit, ratio=ratio)
 
 
