@@ -14,10 +14,7 @@ import openpyxl
 import pytest
 import xlsxwriter
 
-try:
-    from tests.support import libreoffice as lo
-except ImportError:  # tests/ on sys.path instead of the project root
-    from support import libreoffice as lo
+from xltools import libreoffice as lo
 
 
 @pytest.fixture(scope="module", autouse=True)

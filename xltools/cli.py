@@ -58,6 +58,33 @@ def demo_cmd(as_json):
     sys.exit(0 if result.report.valid else 1)
 
 
+@cli.command("new")
+@click.argument("form")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="输出的 .xlsx 文件。")
+@click.option("--unit", default="", help="单位（部门/项目）名称。")
+@click.option("--year", type=click.IntRange(2000, 2100), help="年度。")
+@click.option("--preset", help="分值预设（内置名称如 dept-40-20-20，或 .yaml 文件）。")
+@click.option("--rows", type=click.IntRange(0, 50), default=2, show_default=True,
+              help="每个二级指标至少留出的三级指标行数。")
+@click.option("--data", type=click.Path(exists=True, dir_okay=False), help="预填数据文件（YAML）。")
+@click.option("--password", default=None, help="工作表保护密码（默认保护但不设密码）。")
+def new_cmd(form, output, unit, year, preset, rows, data, password):
+    """生成表式 FORM 的模板（FORM：内置表式名称或 .yaml 表式文件）。"""
+    from .template import new_workbook
+    path = new_workbook(form, output, unit=unit, year=year, preset=preset, rows=rows, data=data, password=password)
+    click.echo(f"已生成 {path}", err=True)
+
+
+@cli.command("templates")
+@click.option("-o", "--output", default="workbooks", show_default=True, type=click.Path(file_okay=False),
+              help="输出目录。")
+def templates_cmd(output):
+    """重新生成标准模板（workbooks/ 目录：各表式空白模板和株洲示例）。"""
+    from .template import build_standard
+    for path in build_standard(output):
+        click.echo(str(path))
+
+
 def render_result(result: api.Result) -> str:
     card, filing = result.card, result.filing
     lines = [f"{filing.unit} {filing.year or ''} {card.form.title}".strip(), ""]

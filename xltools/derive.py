@@ -15,6 +15,9 @@ from decimal import Decimal
 from .errors import SpecError
 from .num import RATE_PLACES, round_rate
 
+#: What a derived cell shows when it cannot be computed (inputs missing, denominator 0).
+UNDEFINED = "—"
+
 KINDS = {
     "ratio": ("{0}/{1}", 2),
     "change": ("({0}-{1})/{1}", 2),
@@ -54,11 +57,11 @@ class Derivation:
         return round_rate(abs(b - a) / a) if a != 0 else None
 
     def formula(self, refs: list[str]) -> str:
-        """Excel expression (no leading '='); "" when inputs are missing or the denominator is 0."""
+        """Excel expression (no leading '='); UNDEFINED when inputs are missing or the denominator is 0."""
         expr = KINDS[self.kind][0].format(*refs)
         denominator = refs[0] if self.kind == "adjust" else refs[1]
         numbers = ",".join(f"ISNUMBER({r})" for r in refs)
-        return f'IF(AND({numbers}),IF({denominator}<>0,ROUND({expr},{RATE_PLACES}),""),"")'
+        return f'IF(AND({numbers}),IF({denominator}<>0,ROUND({expr},{RATE_PLACES}),"{UNDEFINED}"),"{UNDEFINED}")'
 
     def describe(self) -> str:
         a, b = self.inputs

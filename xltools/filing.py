@@ -28,7 +28,7 @@ from .errors import SpecError
 from .model import FUNDING_COLUMNS, FUNDING_ROWS, SEP, Entry, Filing, FundingRow, Leaf, key
 from .spec import LEAF_KEYS, _node, load_form
 
-ENTRY_KEYS = {"target", "actual", "score", "reason", "band", "inputs"}
+ENTRY_KEYS = {"target", "actual", "score", "reason", "band", "inputs", "manual"}
 TOP_KEYS = {"form", "unit", "year", "funding", "stated", "goal", "indicators"}
 STATED_KEYS = {"rate", "funding_score", "total", "grade", "subtotals"}
 

@@ -185,8 +185,9 @@ class Entry:
 
     target: object = None  # 年度指标值; None: the leaf's default target
     actual: object = None  # 实际完成值
-    score: object = None  # 得分 as stated (typed or the workbook's cached value)
+    score: object = None  # 得分 as stated (typed, or the workbook's cached value)
     reason: str | None = None  # 偏差原因分析及改进措施
+    manual: object = None  # 评价人评分: the evaluator's score where the template keeps it apart from 得分
     band: str | None = None  # 定性 band picked by the evaluator
     inputs: Mapping[str, object] = field(default_factory=dict)  # raw figures for derived indicators
 

@@ -105,6 +105,8 @@ def parse(raw) -> Value:
     """Parse one cell value (str, int, float, Decimal or None)."""
     if raw is None:
         return BLANK
+    if isinstance(raw, Value):
+        return raw
     if isinstance(raw, bool):
         return Value("text", text="是" if raw else "否")
     if isinstance(raw, (int, float, Decimal)):

@@ -177,9 +177,11 @@ def score_leaf(path: tuple[str, ...], leaf: Leaf, entry) -> LeafResult:
             actual = derived
     actual, note = prepare_actual(leaf.rule, actual)
     stated, stated_value = stated_number(entry.score)
-    reason = (entry.reason or "").strip()
+    # the evaluator's own score: a separate 评价人评分 cell in our templates, else the stated 得分
+    judgement = stated_number(entry.manual)[0] if entry.manual is not None else stated
+    reason = (entry.reason or "").strip(" ")  # like Excel's LEN(TRIM(x))>0: only spaces are blank
     raw_actual = "" if entry.actual is None else str(entry.actual)
-    outcome = leaf.rule.evaluate(RuleInput(leaf.weight, target, actual, stated, entry.band, raw_actual))
+    outcome = leaf.rule.evaluate(RuleInput(leaf.weight, target, actual, judgement, entry.band, raw_actual))
     problems += outcome.problems
     rule_score = round2(outcome.score) if outcome.score is not None else None
     explanation = outcome.explanation + (f"（{note}）" if note else "")
@@ -187,8 +189,8 @@ def score_leaf(path: tuple[str, ...], leaf: Leaf, entry) -> LeafResult:
         counted = rule_score if rule_score is not None else ZERO
     elif rule_score is None:
         counted = ZERO
-    elif stated is not None and reason and stated < rule_score and stated >= 0:
-        counted = round2(stated)
+    elif judgement is not None and reason and 0 <= round2(judgement) < rule_score:
+        counted = round2(judgement)
         explanation += f"；评价人按实际情况调整为{fmt(counted)}分"
     else:
         counted = rule_score

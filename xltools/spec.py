@@ -256,6 +256,25 @@ def _grades(value: Any) -> Grades:
 # extends / weights / add
 
 
+def apply_preset(form: Form, preset: str | Path) -> Form:
+    """Apply the ``weights:`` of a preset (a shipped id such as ``dept-40-20-20`` or a file) to ``form``."""
+    text, source = _read(preset)
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError:
+        raise SpecError("无法读取预设", source=source) from None
+    weights = data.get("weights") if isinstance(data, dict) else None
+    if not isinstance(weights, dict) or not weights:
+        raise SpecError("预设文件中没有 weights（分值覆盖）", source=source, key="weights",
+                        fix="预设写成 {extends: dept, weights: {产出指标: 40, ...}}")
+    try:
+        for path, weight in weights.items():
+            form = _override_weight(form, str(path), _weight(weight, f"weights.{path}"))
+    except SpecError as exc:
+        raise SpecError(exc.detail, source=source, key=exc.key, fix=exc.fix) from None
+    return form
+
+
 def _extend(data: dict, source: str, depth: int) -> Form:
     if depth > 5:
         raise SpecError("extends 嵌套过深（可能循环引用）", source=source, key="extends")

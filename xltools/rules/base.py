@@ -157,11 +157,13 @@ def rule_from_params(params: dict[str, Any] | str | None, where: str = "rule") -
 
 # -- shared parameter converters -------------------------------------------------------
 
-def to_decimal(value: Any, where: str) -> Decimal:
-    """A spec number: 2, 0.2, "0.2", "95%" (-> 0.95)."""
+def to_decimal(value: Any, where: str, *, points: bool = False) -> Decimal:
+    """A spec number: 2, 0.2, "0.2", "95%" (-> 0.95).  ``points`` (scores, deductions) must be >= 0."""
     parsed = parse(value)
     if not parsed.is_number or parsed.op is not None:
         raise SpecError(f"应为数字，实际是 {value!r}", key=where, fix="写成数字，如 0.2 或 95%")
+    if points and parsed.number < 0:
+        raise SpecError(f"分数不能为负数，实际是 {value!r}", key=where)
     return parsed.number
 
 

@@ -36,7 +36,7 @@ class Checklist(Rule):
         for i, item in enumerate(value):
             if not isinstance(item, (list, tuple)) or len(item) != 2:
                 raise SpecError("每一项应写成 [说明, 分值]", key=f"{where}[{i}]")
-            out.append((str(item[0]), to_decimal(item[1], f"{where}[{i}][1]")))
+            out.append((str(item[0]), to_decimal(item[1], f"{where}[{i}][1]", points=True)))
         return tuple(out)
 
     def max_score(self, weight: Decimal) -> Decimal:

@@ -11,7 +11,7 @@ w = weight, t = target, a = actual; scores rounded half-up to 2 places:
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from ..num import HUNDRED, ZERO, fmt, round2
@@ -141,6 +141,8 @@ class National(Rule):
             return "=" + judged_formula(refs)
         fixed = DIRECTIONS.get(self.direction) if self.direction else None
         op_ok = f'{refs.op}<>"定性",' if refs.op else ""
+        if refs.op and fixed:  # a blank operator cell falls back to the leaf's direction
+            refs = replace(refs, op=f'IF({refs.op}="","{fixed}",{refs.op})')
         quant = national_formula(fixed if not refs.op else None, refs)
         return (f"=IF(AND({op_ok}ISNUMBER({refs.target}),ISNUMBER({refs.actual})),"
                 f"{quant},{judged_formula(refs)})")

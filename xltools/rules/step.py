@@ -47,7 +47,7 @@ class Step(Rule):
     @classmethod
     def convert(cls, name, value, where):
         if name in ("threshold", "step", "deduct", "deduct_share"):
-            number = to_decimal(value, where)
+            number = to_decimal(value, where, points=name in ("deduct", "deduct_share"))
             if name == "step" and number <= 0:
                 raise SpecError("步长应大于0", key=where)
             return number

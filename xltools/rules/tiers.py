@@ -26,7 +26,7 @@ class Tiers(Rule):
     @classmethod
     def convert(cls, name, value, where):
         if name == "otherwise":
-            return to_decimal(value, where)
+            return to_decimal(value, where, points=True)
         if name == "tiers":
             if not isinstance(value, (list, tuple)) or not value:
                 raise SpecError("tiers 应为 [[下限, 得分], ...] 的列表", key=where)
@@ -34,7 +34,7 @@ class Tiers(Rule):
             for i, pair in enumerate(value):
                 if not isinstance(pair, (list, tuple)) or len(pair) != 2:
                     raise SpecError("每一档应写成 [下限, 得分]", key=f"{where}[{i}]")
-                out.append((to_decimal(pair[0], f"{where}[{i}][0]"), to_decimal(pair[1], f"{where}[{i}][1]")))
+                out.append((to_decimal(pair[0], f"{where}[{i}][0]"), to_decimal(pair[1], f"{where}[{i}][1]", points=True)))
             bounds = [b for b, _ in out]
             if bounds != sorted(bounds, reverse=True) or len(set(bounds)) != len(bounds):
                 raise SpecError("各档下限应从高到低排列且不重复", key=where)

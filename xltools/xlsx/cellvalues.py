@@ -1,0 +1,145 @@
+"""What a template row holds, and the Filing those cells mean.
+
+A template keeps numbers as numbers: the operator in its own cell (指标方向), the target and the
+actual value as numbers shown with their unit by the number format (``0"件"``, ``0.00%``), or as
+text where they are qualitative.  The formulas compute from exactly these cells, and Python
+scores a template from exactly these cells too — :func:`filing_from_rows` is used both by the
+writer (to compute the cached value of every formula) and by the reader.  Pure: no I/O.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from ..model import Entry, Filing, Form, FundingRow, Leaf, key
+from ..parse import Value, parse
+from ..rules.national import DIRECTIONS, National
+
+
+@dataclass(frozen=True)
+class Cell:
+    """A cell value as stored: a Decimal, a str, or None; ``fmt`` is the number format for numbers."""
+
+    value: Decimal | str | None = None
+    fmt: str = "General"
+
+    @property
+    def is_number(self) -> bool:
+        return isinstance(self.value, Decimal)
+
+
+@dataclass(frozen=True)
+class Row:
+    """The input cells of one indicator row."""
+
+    key: str  # the indicator path (hidden column); "group/" for a blank row
+    name: str = ""
+    weight: Decimal | None = None
+    op: str = ""
+    target: Cell = field(default_factory=Cell)
+    actual: Cell = field(default_factory=Cell)
+    manual: Decimal | None = None
+    reason: str = ""
+    band: str = ""
+    inputs: tuple[Cell, Cell] = (Cell(), Cell())
+
+
+def number_format(value: Value) -> str:
+    """The format that shows a number the way it was typed: 98% -> 0%, 437万元 -> 0"万元"."""
+    number = value.number
+    if value.ratio:
+        places = max(0, -(number * 100).normalize().as_tuple().exponent) if value.unit == "%" else 2
+        return "0%" if places == 0 else "0." + "0" * min(places, 4) + "%"
+    places = max(0, -number.normalize().as_tuple().exponent)
+    base = "0" if places == 0 else "0." + "0" * min(places, 6)
+    if value.unit and '"' not in value.unit:
+        return f'{base}"{value.unit}"'
+    return "General" if places == 0 else base
+
+
+def to_cell(raw) -> Cell:
+    """A typed value as the cell should hold it (the operator goes to its own cell)."""
+    value = parse(raw)
+    if value.is_number:
+        return Cell(value.number, number_format(value))
+    if value.is_blank:
+        return Cell()
+    return Cell(value.text)
+
+
+def row_for(parent: tuple[str, ...], leaf: Leaf | None, entry: Entry) -> Row:
+    """The cells of one row from a typed entry (a filing made from YAML, or a foreign table)."""
+    if leaf is None:
+        return Row(key=key(parent + ("",)))
+    raw_target = entry.target if entry.target is not None else leaf.target
+    target = parse(raw_target)
+    op = ""
+    if isinstance(leaf.rule, National):
+        op = target.op or (DIRECTIONS.get(leaf.rule.direction, "") if leaf.rule.direction else "")
+        if not op and not target.is_number and not target.is_blank:
+            op = "定性"
+    manual = _manual(parent + (leaf.name,), leaf, entry)
+    inputs = tuple(to_cell(entry.inputs.get(name)) for name in leaf.derive.inputs) if leaf.derive else (Cell(), Cell())
+    return Row(key=key(parent + (leaf.name,)), name=leaf.name, weight=leaf.weight, op=op,
+               target=to_cell(raw_target), actual=Cell() if leaf.derive else to_cell(entry.actual),
+               manual=manual, reason=(entry.reason or ""), band=entry.band or "", inputs=inputs)
+
+
+def _manual(path: tuple[str, ...], leaf: Leaf, entry: Entry) -> Decimal | None:
+    """The evaluator's score: given as such, or the stated score where it is the one that counts
+    (a judged leaf, or a deduction by judgement with a reason)."""
+    from ..scoring import score_leaf
+    given = parse(entry.manual)
+    if given.is_number:
+        return given.number
+    result = score_leaf(path, leaf, entry)
+    if result.stated is not None and (result.judged or result.score == result.stated != result.rule_score):
+        return result.stated
+    return None
+
+
+def _value(cell: Cell, op: str = "", rate: bool = False) -> Value:
+    """How Python reads a template cell: exactly what the formula sees."""
+    if cell.value is None:
+        return parse(None)
+    if isinstance(cell.value, Decimal):
+        if op == "定性":
+            return Value("text", text=str(cell.value))
+        return Value("number", text=str(cell.value), op=op or None, number=cell.value,
+                     ratio=rate or "%" in cell.fmt)
+    text = str(cell.value)
+    return Value("text" if text.strip() else "blank", text=text)
+
+
+def filing_from_rows(form: Form, rows: list[tuple[tuple[str, ...], Leaf, Row]], *, unit: str = "",
+                     year: int | None = None, funding: dict[str, FundingRow] | None = None,
+                     goal: tuple[str, str] = ("", "")) -> Filing:
+    """The Filing that a template's cells mean (``rows``: (group path, leaf, row) per used row)."""
+    entries = {}
+    added: dict[tuple[str, ...], list[Leaf]] = {}
+    known = {key(p) for p, _ in form.leaves()}
+    for parent, leaf, row in rows:
+        path = parent + (leaf.name,)
+        if key(path) not in known:
+            added.setdefault(parent, []).append(leaf)
+        rate = bool(getattr(leaf.rule, "percent", False))
+        target = _value(row.target, row.op if isinstance(leaf.rule, National) else "", rate)
+        if row.op == "定性" and isinstance(leaf.rule, National):
+            target = Value("text", text=target.text or "定性")
+        inputs = {}
+        if leaf.derive:
+            inputs = {name: cell.value for name, cell in zip(leaf.derive.inputs, row.inputs)}
+        entries[key(path)] = Entry(target=target, actual=_value(row.actual, rate=rate), manual=row.manual,
+                                   reason=row.reason or None, band=row.band or None, inputs=inputs)
+    filing_form = form.with_leaves(added) if added else form
+    return Filing(form=filing_form, unit=unit, year=year, funding=funding or {}, entries=entries,
+                  goal_planned=goal[0], goal_achieved=goal[1])
+
+
+def funding_cells(filing: Filing) -> dict[str, FundingRow]:
+    """Funding amounts as the cells hold them (numbers where readable)."""
+    out = {}
+    for name, row in filing.funding.items():
+        out[name] = FundingRow(**{col: to_cell(getattr(row, col)).value for col in ("initial", "budget", "spent")})
+    return out
+

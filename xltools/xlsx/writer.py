@@ -1,0 +1,459 @@
+"""Write a template (blank or pre-filled) with XlsxWriter: the official look, live formulas with
+cached values, validation, conditional formatting, defined names, protection.
+
+Every formula comes from the rule object that scores in Python (:mod:`xltools.rules`), and its
+cached value is Python's score of the very cells written (:func:`cellvalues.filing_from_rows`),
+so previews, pandas and calamine read real numbers that LibreOffice/Excel recompute identically.
+"""
+from __future__ import annotations
+
+import math
+import os
+import tempfile
+from decimal import Decimal
+from pathlib import Path
+
+import xlsxwriter
+
+from .. import __version__
+from ..model import FUNDING_COLUMNS, FUNDING_ROWS, Filing, key
+from ..num import ZERO, fmt, round2
+from ..rules import Refs
+from ..rules.execution import Execution, rate_formula
+from ..rules.judged import BANDS
+from ..rules.national import National
+from ..scoring import Scorecard, score
+from ..spec import form_to_yaml
+from . import styles
+from .cells import a1, a1_abs, span, span_abs, sheet_ref
+from .cellvalues import Cell, Row, filing_from_rows, funding_cells, row_for
+from ..console import width
+from ..derive import UNDEFINED
+from .layout import DEFAULT_ROWS, META_SHEET, SHEET, Layout, build_layout, defined_names
+
+OPS = ["≥", ">", "≤", "<", "=", "定性"]
+
+
+def write_workbook(path: str | Path, filing: Filing, *, rows: int = DEFAULT_ROWS, password: str | None = None,
+                   title: str | None = None) -> tuple[Layout, Scorecard]:
+    """Write ``filing`` (possibly empty) as a template at ``path`` (atomically)."""
+    path = Path(path)
+    layout = build_layout(filing.form, rows)
+    cells = {}
+    for s in layout.slots:
+        entry = filing.entry(s.parent + (s.leaf.name,)) if s.leaf else None
+        cells[s.row] = row_for(s.parent, s.leaf, entry)
+    used = [(s.parent, s.leaf, cells[s.row]) for s in layout.slots if s.leaf]
+    funding = funding_cells(filing)
+    template = filing_from_rows(filing.form, used, unit=filing.unit, year=filing.year, funding=funding,
+                                goal=(filing.goal_planned, filing.goal_achieved))
+    card = score(template)
+    fd, tmp = tempfile.mkstemp(suffix=".xlsx", dir=str(path.parent) if str(path.parent) else ".")
+    os.close(fd)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)
+    try:
+        book = xlsxwriter.Workbook(tmp, {"strings_to_numbers": False, "strings_to_formulas": False,
+                                         "strings_to_urls": False})
+        book.set_properties({"title": title or _title(filing), "author": "xltools", "comments": f"xltools {__version__}",
+                             "created": _EPOCH})
+        _Writer(book, layout, filing, cells, funding, card, password, title).write()
+        book.close()
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return layout, card
+
+
+#: Fixed creation time: regenerating a template gives the same bytes (golden tests, stale check).
+import datetime as _dt  # noqa: E402
+
+_EPOCH = _dt.datetime(2024, 1, 1, 0, 0, 0)
+
+
+def _title(filing: Filing) -> str:
+    year = f"{filing.year}年度" if filing.year else "    年度"
+    return f"{year}{filing.form.title}"
+
+
+class _Writer:
+    def __init__(self, book, layout: Layout, filing: Filing, cells: dict[int, Row], funding, card: Scorecard,
+                 password, title):
+        self.book, self.L, self.filing, self.cells, self.funding, self.card = book, layout, filing, cells, funding, card
+        self.password, self.title = password, title
+        self.ws = book.add_worksheet(SHEET)
+        self.st = styles.Styles(book)
+        self.results = {r.key: r for r in card.leaves}
+
+    # ------------------------------------------------------------------------------------
+    def write(self):
+        ws, L = self.ws, self.L
+        for i, column in enumerate(L.columns):
+            ws.set_column(i, i, column.width, None, {"hidden": column.hidden})
+        self._title()
+        if L.funding_header is not None:
+            self._funding()
+        self._goal()
+        self._table()
+        self._total()
+        self._summary()
+        self._notes()
+        self._names()
+        self._page()
+        self._meta()
+        if self.password is not False:
+            ws.protect(self.password or "", {"insert_rows": True, "delete_rows": True, "format_columns": True,
+                                             "format_rows": True, "select_locked_cells": True,
+                                             "select_unlocked_cells": True})
+
+    # -- header ---------------------------------------------------------------------------
+    def _title(self):
+        ws, L = self.ws, self.L
+        ws.set_row(L.title_row, 36)
+        ws.merge_range(L.title_row, 0, L.title_row, L.last_print_col, self.title or _title(self.filing),
+                       self.st.title)
+        r = L.info_row
+        label = "项目名称" if self.filing.form.kind == "project" else "部门名称"
+        ws.merge_range(r, 0, r, 1, label, self.st.label)
+        ws.merge_range(r, 2, r, 6, self.filing.unit, self.st.input_text)
+        ws.merge_range(r, 7, r, L.last_print_col - 1, "年度", self.st.label)
+        year = self.filing.year
+        if year:
+            ws.write_number(r, L.last_print_col, year, self.st.input_int)
+        else:
+            ws.write_blank(r, L.last_print_col, None, self.st.input_int)
+        ws.data_validation(r, L.last_print_col, r, L.last_print_col, {
+            "validate": "integer", "criteria": "between", "minimum": 2000, "maximum": 2100,
+            "input_title": "年度", "input_message": "填写评价年度，如 2024", "error_message": "年度应为2000–2100的整数"})
+
+    def _funding(self):
+        ws, L, st = self.ws, self.L, self.st
+        h = L.funding_header
+        rows = L.funding_rows
+        ws.merge_range(h, 0, max(rows.values()), 0, "资金情况（万元）", st.header)
+        ws.merge_range(h, 1, h, 3, "项目", st.header)
+        headers = {**FUNDING_COLUMNS, "weight": "分值", "rate": "执行率", "score": "得分（分值×执行率）"}
+        for name, c in L.FUNDING_VALUE_COLS.items():
+            ws.write_string(h, c, headers[name], st.header)
+        for name, r in rows.items():
+            ws.merge_range(r, 1, r, 3, FUNDING_ROWS[name], st.label_left)
+            row = self.funding.get(name)
+            for column in FUNDING_COLUMNS:
+                c = L.FUNDING_VALUE_COLS[column]
+                value = getattr(row, column) if row else None
+                self._write_value(r, c, value, st.input_money, st.input_text)
+            ws.data_validation(r, L.FUNDING_VALUE_COLS["initial"], r, L.FUNDING_VALUE_COLS["spent"], {
+                "validate": "decimal", "criteria": "between", "minimum": 0, "maximum": 1e9,
+                "input_title": "金额（万元）", "input_message": "单位：万元，保留两位小数",
+                "error_message": "金额应为不小于0的数字（万元）"})
+        total = rows["total"]
+        budget = a1(*L.funding_cell("total", "budget"))
+        spent = a1(*L.funding_cell("total", "spent"))
+        weight_cell = L.funding_cell("total", "weight")
+        ws.write_number(*weight_cell, float(self.filing.form.funding.weight), st.fixed)
+        f = self.card.funding
+        ws.write_formula(*L.funding_cell("total", "rate"), "=" + rate_formula(budget, spent), st.formula_rate,
+                         float(f.rate) if f.rate is not None else 0)
+        refs = Refs(weight=a1(*weight_cell), target=budget, actual=spent)
+        ws.write_formula(*L.funding_cell("total", "score"), Execution().formula(refs), st.formula, float(f.score))
+        for name in ("fiscal", "carryover", "other"):
+            for column in ("weight", "rate", "score"):
+                ws.write_blank(rows[name], L.FUNDING_VALUE_COLS[column], None, st.formula)
+        # marks: spent above budget; a sub-amount above its total
+        first = min(rows.values())
+        for name, r in rows.items():
+            b, s = a1(r, L.FUNDING_VALUE_COLS["budget"]), a1(r, L.FUNDING_VALUE_COLS["spent"])
+            ws.conditional_format(r, L.FUNDING_VALUE_COLS["spent"], r, L.FUNDING_VALUE_COLS["spent"], {
+                "type": "formula", "criteria": f"=AND(ISNUMBER({s}),ISNUMBER({b}),{s}>{b})", "format": st.cf_error})
+            if r != first:
+                for column in FUNDING_COLUMNS:
+                    c = L.FUNDING_VALUE_COLS[column]
+                    part, whole = a1(r, c), a1_abs(total, c)
+                    ws.conditional_format(r, c, r, c, {
+                        "type": "formula", "criteria": f"=AND(ISNUMBER({part}),ISNUMBER({whole}),{part}>{whole})",
+                        "format": st.cf_error})
+
+    def _goal(self):
+        ws, L, st = self.ws, self.L, self.st
+        h, r = L.goal_header, L.goal_row
+        last = L.last_print_col
+        ws.merge_range(h, 0, r, 0, "年度总体目标", st.header)
+        ws.merge_range(h, 1, h, 5, "预期目标", st.header)
+        ws.merge_range(h, 6, h, last, "实际完成情况", st.header)
+        ws.set_row(r, 60)
+        ws.merge_range(r, 1, r, 5, self.filing.goal_planned, st.input_wrap)
+        ws.merge_range(r, 6, r, last, self.filing.goal_achieved, st.input_wrap)
+
+    # -- indicator table ------------------------------------------------------------------
+    def _table(self):
+        ws, L, st = self.ws, self.L, self.st
+        h = L.table_header
+        ws.set_row(h, 30)
+        for i, column in enumerate(L.columns):
+            if column.key == "gap":
+                continue
+            style = st.aux_header if column.aux else st.header
+            if column.key != "block":
+                ws.write_string(h, i, column.header, style)
+        if "block" in L.col:
+            ws.merge_range(h, L.c("block"), L.last_slot_row, L.c("block"), "绩效指标", st.header_vertical)
+        for span_ in L.spans:
+            c = L.c("l1") if span_.level == 0 else L.c("l2")
+            label = span_.path[-1] + (f"\n（{fmt(span_.weight)}分）" if span_.weight is not None else "")
+            if span_.first == span_.last:
+                ws.write_string(span_.first, c, label, st.label)
+            else:
+                ws.merge_range(span_.first, c, span_.last, c, label, st.label)
+        for slot in L.slots:
+            self._row(slot)
+        first, last = L.first_slot_row, L.last_slot_row
+        self._table_validation(first, last)
+
+    def _row(self, slot):
+        ws, L, st = self.ws, self.L, self.st
+        r = slot.row
+        row: Row = self.cells[r]
+        leaf = slot.leaf
+        fixed_leaf = leaf is not None and slot.key in {key(p) for p, _ in self.L.form.leaves()} \
+            and self.L.form.layout != "national"
+        result = self.results.get(slot.key) if leaf else None
+        c = L.c
+        # name and weight: the spec's own leaves are fixed; the unit's rows are input
+        if fixed_leaf:
+            ws.write_string(r, c("l3"), leaf.name, st.label_left)
+            ws.write_number(r, c("weight"), float(leaf.weight), st.fixed)
+        else:
+            ws.write_string(r, c("l3"), row.name, st.input_text) if row.name else ws.write_blank(r, c("l3"), None, st.input_text)
+            self._write_value(r, c("weight"), row.weight, st.input_num, st.input_text)
+        national = leaf is None or isinstance(leaf.rule, National)
+        if national:
+            ws.write_string(r, c("op"), row.op, st.input_center) if row.op else ws.write_blank(r, c("op"), None, st.input_center)
+        else:
+            ws.write_blank(r, c("op"), None, st.fixed)
+        self._write_cell(r, c("target"), row.target, input_=national or leaf.rule.kind in ("national",))
+        derived = leaf is not None and leaf.derive is not None
+        if derived:
+            refs = [a1(r, c("in1")), a1(r, c("in2"))]
+            value = result.actual.number if result and result.actual.is_number else None
+            ws.write_formula(r, c("actual"), "=" + leaf.derive.formula(refs), st.formula_rate,
+                             float(value) if value is not None else UNDEFINED)
+            for i, name in enumerate(leaf.derive.inputs):
+                cell = row.inputs[i]
+                column = c(f"in{i + 1}")
+                self._write_cell(r, column, cell, input_=True)
+                ws.data_validation(r, column, r, column, {
+                    "validate": "decimal", "criteria": "between", "minimum": -1e12, "maximum": 1e12,
+                    "input_title": name[:32], "input_message": f"填写“{name}”，{leaf.name}由此自动计算"[:255],
+                    "error_message": "应为数字"})
+        else:
+            self._write_cell(r, c("actual"), row.actual, input_=True)
+        # the evaluator's score, the rule's score, and the score that counts
+        self._write_value(r, c("manual"), row.manual, st.input_num, st.input_text)
+        ws.write_string(r, c("band"), row.band, st.input_text) if row.band else ws.write_blank(r, c("band"), None, st.input_text)
+        refs = Refs(weight=a1(r, c("weight")), actual=a1(r, c("actual")), target=a1(r, c("target")),
+                    op=a1(r, c("op")), manual=a1(r, c("manual")))
+        rule = leaf.rule if leaf else National()
+        rule_value = result.rule_score if result and result.rule_score is not None else ZERO
+        ws.write_formula(r, c("rule_score"), rule.formula(refs), st.aux_formula, float(rule_value))
+        m, n, j = a1(r, c("manual")), a1(r, c("rule_score")), a1(r, c("reason"))
+        counted = result.score if result else ZERO
+        ws.write_formula(r, c("score"),
+                         f"=IF(AND(ISNUMBER({m}),ROUND({m},2)>=0,ROUND({m},2)<{n},LEN(TRIM({j}))>0),ROUND({m},2),{n})",
+                         st.formula, float(counted))
+        ws.write_string(r, c("reason"), row.reason, st.input_wrap) if row.reason else ws.write_blank(r, c("reason"), None, st.input_wrap)
+        if "note" in L.col:
+            ws.write_string(r, c("note"), (leaf.note or "") if leaf else "", st.small)
+            ws.write_string(r, c("criteria"), leaf.criteria() if leaf else "", st.small)
+        ws.write_string(r, c("key"), row.key, st.aux_text)
+        if leaf is not None and (leaf.note or (leaf.derive is not None)):
+            tip = leaf.note or ""
+            if leaf.derive is not None:
+                tip += f"\n计算：{leaf.derive.describe()}（填在右侧计算依据栏）"
+            ws.write_comment(r, c("l3"), tip.strip(), {"x_scale": 2, "y_scale": 1.5, "author": "xltools"})
+        ws.set_row(r, self._height(r, row, leaf))
+
+    def _height(self, r, row: Row, leaf) -> float:
+        """Row height that shows wrapped text (XlsxWriter cannot autofit; LibreOffice keeps what we set)."""
+        texts = {"l3": row.name, "target": row.target.value, "actual": row.actual.value, "reason": row.reason}
+        if leaf is not None and "note" in self.L.col:
+            texts.update(note=leaf.note or "", criteria=leaf.criteria())
+        lines = 1
+        for name, text in texts.items():
+            if isinstance(text, str) and text:
+                per_line = max(1.0, self.L.columns[self.L.c(name)].width - 1)
+                lines = max(lines, math.ceil(width(text) / per_line))
+        return min(409, max(18, 13.5 * lines + 4))
+
+    def _table_validation(self, first, last):
+        ws, L, st = self.ws, self.L, self.st
+        c = L.c
+        w, s, j, m, band = (a1(first, c(k)) for k in ("weight", "score", "reason", "manual", "band"))
+        ws.data_validation(first, c("op"), last, c("op"), {
+            "validate": "list", "source": OPS, "input_title": "指标方向",
+            "input_message": "≥/>：正向（越高越好）；≤/<：反向（越低越好）；=：等于；定性：由评价人在右侧“评价人评分”栏打分",
+            "error_message": "请从下拉列表选择"})
+        ws.data_validation(first, c("weight"), last, c("weight"), {
+            "validate": "decimal", "criteria": "between", "minimum": 0, "maximum": 100,
+            "input_title": "分值", "input_message": "该三级指标的分值（权重）", "error_message": "分值应为0–100的数字"})
+        ws.data_validation(first, c("manual"), last, c("manual"), {
+            "validate": "decimal", "criteria": "between", "minimum": 0, "maximum": f"={w}",
+            "input_title": "评价人评分", "input_message": "定性指标在此打分；定量指标如需按实际情况扣分，在此填写较低的分数并写明偏差原因",
+            "error_message": "评分应在0到该指标分值之间"})
+        ws.data_validation(first, c("band"), last, c("band"), {
+            "validate": "list", "source": [b[0] for b in BANDS], "input_title": "定性档次",
+            "input_message": "定性指标选择达成程度；评价人评分应在该档范围内", "error_message": "请从下拉列表选择"})
+        ws.data_validation(first, c("target"), last, c("actual"), {
+            "validate": "any", "input_title": "年度指标值 / 实际完成值",
+            "input_message": "定量指标填数字（百分比直接输入如 95%），比较方向在“指标方向”栏选择；定性指标填文字"})
+        # marks: points lost with no reason; a manual score above the weight; a score outside its band
+        g = a1(first, c("actual"))
+        filled = f'OR(ISNUMBER({g}),AND(ISTEXT({g}),{g}<>"{UNDEFINED}",LEN(TRIM({g}))>0),ISNUMBER({m}))'
+        ws.conditional_format(first, c("reason"), last, c("reason"), {
+            "type": "formula", "criteria": f"=AND(ISNUMBER({s}),ISNUMBER({w}),{s}<{w},LEN(TRIM({j}))=0,{filled})",
+            "format": st.cf_warn})
+        ws.conditional_format(first, c("manual"), last, c("manual"), {
+            "type": "formula", "criteria": f"=AND(ISNUMBER({m}),ISNUMBER({w}),{m}>{w})", "format": st.cf_error})
+        cond = (f'IF({band}="{BANDS[0][0]}",AND({m}>={w}*0.8,{m}<={w}),IF({band}="{BANDS[1][0]}",'
+                f'AND({m}>={w}*0.6,{m}<{w}*0.8),AND({m}>=0,{m}<{w}*0.6)))')
+        ws.conditional_format(first, c("manual"), last, c("manual"), {
+            "type": "formula", "criteria": f'=AND({band}<>"",ISNUMBER({m}),NOT({cond}))', "format": st.cf_error})
+
+    # -- totals -------------------------------------------------------------------------------
+    def _total(self):
+        ws, L, st, card = self.ws, self.L, self.st, self.card
+        r = L.total_row
+        c = L.c
+        first, last = L.first_slot_row, L.last_slot_row
+        ws.set_row(r, 24)
+        ws.merge_range(r, 0, r, c("weight") - 1, "总分", st.header)
+        weights = span(first, c("weight"), last, c("weight"))
+        scores = span(first, c("score"), last, c("score"))
+        fund_w = fund_s = ""
+        fund_weight = fund_score = ZERO
+        if L.funding_header is not None:
+            fund_w = a1_abs(*L.funding_cell("total", "weight")) + "+"
+            fund_s = a1_abs(*L.funding_cell("total", "score")) + "+"
+            fund_weight, fund_score = self.filing.form.funding.weight, card.funding.score
+        leaf_weights = sum((s.leaf.weight if s.leaf else (self.cells[s.row].weight or ZERO) for s in L.slots
+                            if (s.leaf or self.cells[s.row].weight)), ZERO)
+        ws.write_formula(r, c("weight"), f"=ROUND({fund_w}SUM({weights}),2)", st.formula_bold,
+                         float(round2(fund_weight + leaf_weights)))
+        ws.write_formula(r, c("score"), f"=ROUND({fund_s}SUM({scores}),2)", st.formula_bold,
+                         float(round2(fund_score + sum((x.score for x in card.leaves), ZERO))))
+        total = a1(r, c("score"))
+        grade = self._grade_formula(total)
+        for col in range(c("score") + 1, L.last_print_col):
+            ws.write_blank(r, col, None, st.formula_bold)
+        ws.write_formula(r, L.last_print_col, grade, st.grade, card.grade)
+        tw = a1(r, c("weight"))
+        ws.conditional_format(r, c("weight"), r, c("weight"), {
+            "type": "formula", "criteria": f"=ROUND({tw},2)<>{fmt(self.filing.form.total)}", "format": st.cf_error})
+
+    def _grade_formula(self, total: str) -> str:
+        bands = self.filing.form.grades.bands
+        expr = f'"{bands[-1][1]}"'
+        for low, label in reversed(bands[:-1]):
+            expr = f'IF({total}>={fmt(low)},"{label}",{expr})'
+        return "=" + expr
+
+    def _summary(self):
+        ws, L, st, card = self.ws, self.L, self.st, self.card
+        sc = L.summary_cols
+        h = L.summary_header
+        ws.merge_range(h, sc["name"], h, sc["name_end"], "得分汇总（按指标层级）", st.header)
+        for k, title in (("fixed", "规定分值"), ("weights", "明细分值合计"), ("score", "得分"), ("deduction", "扣分")):
+            ws.write_string(h, sc[k], title, st.header)
+        c = L.c
+        by_key = {g.key: g for g in card.groups}
+        for span_ in L.spans:
+            if span_.level > 1:
+                continue
+            r = L.summary_rows[key(span_.path)]
+            g = by_key[key(span_.path)]
+            indent = "" if span_.level == 0 else "    "
+            ws.merge_range(r, sc["name"], r, sc["name_end"], indent + key(span_.path).split("/")[-1],
+                           st.label_left if span_.level else st.label_left_bold)
+            weights = span(span_.first, c("weight"), span_.last, c("weight"))
+            scores = span(span_.first, c("score"), span_.last, c("score"))
+            fixed = a1(r, sc["fixed"])
+            if span_.weight is not None:
+                ws.write_number(r, sc["fixed"], float(span_.weight), st.fixed)
+            else:
+                ws.write_blank(r, sc["fixed"], None, st.fixed)
+            leaf_w = sum((self._row_weight(s) for s in L.slots if span_.first <= s.row <= span_.last), ZERO)
+            ws.write_formula(r, sc["weights"], f"=ROUND(SUM({weights}),2)", st.formula, float(leaf_w))
+            ws.write_formula(r, sc["score"], f"=ROUND(SUM({scores}),2)", st.formula, float(g.score))
+            wsum, sco = a1(r, sc["weights"]), a1(r, sc["score"])
+            ws.write_formula(r, sc["deduction"], f"=ROUND(IF(ISNUMBER({fixed}),{fixed},{wsum})-{sco},2)",
+                             st.formula, float(round2(g.deduction)))
+            ws.conditional_format(r, sc["weights"], r, sc["weights"], {
+                "type": "formula", "criteria": f"=AND(ISNUMBER({fixed}),{wsum}<>{fixed})", "format": st.cf_error})
+
+    def _row_weight(self, slot) -> Decimal:
+        if slot.leaf is not None:
+            return slot.leaf.weight
+        return self.cells[slot.row].weight or ZERO
+
+    def _notes(self):
+        ws, L, st = self.ws, self.L, self.st
+        form = self.filing.form
+        notes = []
+        if form.funding is not None:
+            notes.append("备注：1.“执行率”=“全年执行数”/“全年预算数”；资金得分=分值×执行率，最高为分值。")
+        notes.append(f"{len(notes) + 1}.总分设置为{fmt(form.total)}分，等级划分为：{form.grades.describe()}。")
+        notes.append(f"{len(notes) + 1}.白色单元格为填写项，灰色为公式自动计算；定性指标在右侧“评价人评分”栏打分，"
+                     "定量指标按规则自动计分，如需按实际情况扣分，填写评价人评分并写明偏差原因。")
+        for r, text in zip(L.notes_rows, notes):
+            ws.merge_range(r, 0, r, L.last_print_col, text, st.note)
+
+    # -- names, page, meta ------------------------------------------------------------------
+    def _names(self):
+        for name, (r1, c1, r2, c2) in defined_names(self.L).items():
+            self.book.define_name(name, "=" + sheet_ref(SHEET, span_abs(r1, c1, r2, c2)))
+
+    def _page(self):
+        ws, L = self.ws, self.L
+        ws.set_landscape()
+        ws.set_paper(9)  # A4
+        ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.5)
+        ws.center_horizontally()
+        ws.repeat_rows(L.table_header)
+        ws.print_area(0, 0, L.notes_rows[-1], L.last_print_col)
+        ws.fit_to_pages(1, 0)
+        ws.freeze_panes(L.table_header + 1, 0)
+        ws.set_footer("&C第 &P 页，共 &N 页")
+        ws.activate()
+
+    def _meta(self):
+        meta = self.book.add_worksheet(META_SHEET)
+        meta.write_string(0, 0, "xltools")
+        meta.write_string(0, 1, __version__)
+        meta.write_string(1, 0, "form")
+        meta.write_string(1, 1, self.filing.form.id)
+        meta.write_string(2, 0, "spec")
+        for i, line in enumerate(form_to_yaml(self.filing.form).splitlines()):
+            meta.write_string(3 + i, 0, line)
+        meta.hide()
+
+    # -- values ---------------------------------------------------------------------------------
+    def _write_value(self, r, c, value, num_style, text_style):
+        if isinstance(value, Decimal):
+            self.ws.write_number(r, c, float(value), num_style)
+        elif isinstance(value, (int, float)) and not isinstance(value, bool):
+            self.ws.write_number(r, c, float(value), num_style)
+        elif value is None or value == "":
+            self.ws.write_blank(r, c, None, num_style)
+        else:
+            self.ws.write_string(r, c, str(value), text_style)
+
+    def _write_cell(self, r, c, cell: Cell, input_: bool):
+        style_text = self.st.input_text if input_ else self.st.fixed_text
+        if cell.is_number:
+            self.ws.write_number(r, c, float(cell.value), self.st.number(cell.fmt, input_))
+        elif cell.value:
+            self.ws.write_string(r, c, str(cell.value), style_text)
+        else:
+            self.ws.write_blank(r, c, None, self.st.number(cell.fmt, input_) if input_ else style_text)
+
