@@ -1,7 +1,7 @@
 """Exact arithmetic helpers: Decimal in, Decimal out, half-up rounding like Excel's ROUND."""
 from __future__ import annotations
 
-from decimal import ROUND_FLOOR, ROUND_CEILING, ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
 
 ZERO = Decimal(0)
 ONE = Decimal(1)
@@ -32,8 +32,11 @@ def dec(value) -> Decimal:
 
 
 def round_half_up(value: Decimal, places: int = 2) -> Decimal:
-    """Excel ROUND(value, places): half away from zero."""
-    return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    """Excel ROUND(value, places): half away from zero.  A local context keeps enough digits for
+    any quotient of two values the parser accepts (|x| <= 1e15)."""
+    with localcontext() as ctx:
+        ctx.prec = 80
+        return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
 
 
 def round2(value: Decimal) -> Decimal:

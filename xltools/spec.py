@@ -89,6 +89,10 @@ def form_from_dict(data: Any, source: str = "<dict>", _depth: int = 0) -> Form:
                         fix=f"可用的键：{', '.join(sorted(FORM_KEYS))}")
     if "extends" in data:
         return _extend(data, source, _depth)
+    for only in ("weights", "add"):
+        if only in data:
+            raise SpecError(f"{only} 只能与 extends 一起使用", source=source, key=only,
+                            fix="写 extends: 表式名称，或把指标直接写进 indicators")
     try:
         return _build(data)
     except SpecError as exc:
@@ -109,8 +113,20 @@ def form_to_dict(form: Form) -> dict[str, Any]:
     return out
 
 
+class _Dumper(yaml.SafeDumper):
+    """Double-quotes strings with line separators YAML would fold into spaces (NEL, U+2028/9)."""
+
+
+def _str(dumper, value: str):
+    style = '"' if any(ch in value for ch in "\x85\u2028\u2029") else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Dumper.add_representer(str, _str)
+
+
 def form_to_yaml(form: Form) -> str:
-    return yaml.safe_dump(form_to_dict(form), allow_unicode=True, sort_keys=False, width=120)
+    return yaml.dump(form_to_dict(form), Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=120)
 
 
 # ---------------------------------------------------------------------------
@@ -208,7 +224,7 @@ def _node(data: Any, where: str) -> Node:
 def _name(value: Any, where: str) -> str:
     if not isinstance(value, (str, int)) or not str(value).strip():
         raise SpecError("名称不能为空", key=where)
-    name = str(value).strip()
+    name = " ".join(str(value).split())  # line breaks typed in cells (Alt+Enter, NEL) become spaces
     if SEP in name:
         raise SpecError(f"名称不能含“{SEP}”", key=where)
     return name
@@ -278,28 +294,30 @@ def apply_preset(form: Form, preset: str | Path) -> Form:
 def _extend(data: dict, source: str, depth: int) -> Form:
     if depth > 5:
         raise SpecError("extends 嵌套过深（可能循环引用）", source=source, key="extends")
-    base_text, base_source = _read(data["extends"])
+    if not isinstance(data["extends"], str) or not data["extends"]:
+        raise SpecError("extends 应为一个表式名称或 .yaml 文件路径", source=source, key="extends")
     try:
+        base_text, base_source = _read(data["extends"])
         base_data = yaml.safe_load(base_text)
+    except SpecError as exc:
+        raise SpecError(exc.detail, source=source, key="extends", fix=exc.fix) from None
     except yaml.YAMLError:
         raise SpecError("被继承的表式无法读取", source=source, key="extends") from None
     base = form_from_dict(base_data, base_source, depth + 1)
     try:
-        changes = {k: data[k] for k in ("id", "title", "kind", "layout", "description") if k in data}
-        form = replace(base, **changes)
-        if "levels" in data:
-            form = replace(form, level_names=tuple(data["levels"]))
-        if "grades" in data:
-            form = replace(form, grades=_grades(data["grades"]))
-        if "funding" in data:
-            form = replace(form, funding=_build({"id": "x", "title": "x", "indicators": [],
-                                                 "funding": data["funding"]}).funding)
-        if data.get("indicators") is not None:
-            form = replace(form, indicators=_build({"id": "x", "title": "x",
-                                                    "indicators": data["indicators"]}).indicators)
-        for path, weight in (data.get("weights") or {}).items():
+        # the base as data, overlaid with this file's keys, goes through the same checks as any spec
+        merged = form_to_dict(base)
+        merged.update({k: v for k, v in data.items() if k not in ("extends", "weights", "add")})
+        form = _build(merged)
+        weights = data.get("weights") or {}
+        if not isinstance(weights, dict):
+            raise SpecError("weights 应写成 {指标路径: 分值}", key="weights")
+        for path, weight in weights.items():
             form = _override_weight(form, str(path), _weight(weight, f"weights.{path}"))
-        for i, item in enumerate(data.get("add") or []):
+        added = data.get("add") or []
+        if not isinstance(added, list):
+            raise SpecError("add 应为列表", key="add")
+        for i, item in enumerate(added):
             form = _add_leaf(form, item, f"add[{i}]")
     except SpecError as exc:
         raise SpecError(exc.detail, source=source, key=exc.key, fix=exc.fix) from None

@@ -105,7 +105,7 @@ class Step(Rule):
         return fmt(value * HUNDRED, 2) + "%" if self.percent else fmt(value)
 
     def _show_gap(self, gap: Decimal) -> str:
-        return f"{fmt(gap * HUNDRED, 2)}个百分点" if self.percent else f"{fmt(gap)}"
+        return f"{fmt(gap * HUNDRED, 4)}个百分点" if self.percent else f"{fmt(gap)}"
 
     # -- Excel face -------------------------------------------------------------------
     def formula(self, refs: Refs) -> str:

@@ -7,6 +7,7 @@ so previews, pandas and calamine read real numbers that LibreOffice/Excel recomp
 """
 from __future__ import annotations
 
+import json
 import math
 import os
 import tempfile
@@ -14,6 +15,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import xlsxwriter
+import xlsxwriter.worksheet
 
 from .. import __version__
 from ..model import FUNDING_COLUMNS, FUNDING_ROWS, Filing, key
@@ -23,7 +25,7 @@ from ..rules.execution import Execution, rate_formula
 from ..rules.judged import BANDS
 from ..rules.national import National
 from ..scoring import Scorecard, score
-from ..spec import form_to_yaml
+from ..spec import form_to_dict
 from . import styles
 from .cells import a1, a1_abs, span, span_abs, sheet_ref
 from .cellvalues import Cell, Row, filing_from_rows, funding_cells, row_for
@@ -32,6 +34,8 @@ from ..derive import UNDEFINED
 from .layout import DEFAULT_ROWS, META_SHEET, SHEET, Layout, build_layout, defined_names
 
 OPS = ["≥", ">", "≤", "<", "=", "定性"]
+#: The form spec is stored as JSON in the hidden sheet, in chunks below Excel's 32,767-character cell limit.
+META_CHUNK = 30000
 
 
 def write_workbook(path: str | Path, filing: Filing, *, rows: int = DEFAULT_ROWS, password: str | None = None,
@@ -55,7 +59,7 @@ def write_workbook(path: str | Path, filing: Filing, *, rows: int = DEFAULT_ROWS
     os.chmod(tmp, 0o666 & ~umask)
     try:
         book = xlsxwriter.Workbook(tmp, {"strings_to_numbers": False, "strings_to_formulas": False,
-                                         "strings_to_urls": False})
+                                         "strings_to_urls": False, "in_memory": True})
         book.set_properties({"title": title or _title(filing), "author": "xltools", "comments": f"xltools {__version__}",
                              "created": _EPOCH})
         _Writer(book, layout, filing, cells, funding, card, password, title).write()
@@ -67,6 +71,22 @@ def write_workbook(path: str | Path, filing: Filing, *, rows: int = DEFAULT_ROWS
     return layout, card
 
 
+class _Sheet(xlsxwriter.worksheet.Worksheet):
+    """XlsxWriter's worksheet, minus its 70 regex passes per formula that add ``_xlfn.`` prefixes
+    to Excel 365 functions.  Our formulas use only functions of :data:`xltools.xlsx.FUNCTIONS`
+    (Excel 2010, WPS and LibreOffice share them; a test checks every generated formula), so the
+    passes never change anything — and they were two thirds of the time to write a template."""
+
+    def _prepare_formula(self, formula, expand_future_functions=False):
+        if formula.startswith("{"):
+            formula = formula[1:]
+        if formula.startswith("="):
+            formula = formula[1:]
+        if formula.endswith("}"):
+            formula = formula[:-1]
+        return formula
+
+
 #: Fixed creation time: regenerating a template gives the same bytes (golden tests, stale check).
 import datetime as _dt  # noqa: E402
 
@@ -74,7 +94,7 @@ _EPOCH = _dt.datetime(2024, 1, 1, 0, 0, 0)
 
 
 def _title(filing: Filing) -> str:
-    year = f"{filing.year}年度" if filing.year else "    年度"
+    year = f"{filing.year}年度" if filing.year else "＿＿＿＿年度"
     return f"{year}{filing.form.title}"
 
 
@@ -83,7 +103,7 @@ class _Writer:
                  password, title):
         self.book, self.L, self.filing, self.cells, self.funding, self.card = book, layout, filing, cells, funding, card
         self.password, self.title = password, title
-        self.ws = book.add_worksheet(SHEET)
+        self.ws = book.add_worksheet(SHEET, worksheet_class=_Sheet)
         self.st = styles.Styles(book)
         self.results = {r.key: r for r in card.leaves}
 
@@ -277,6 +297,9 @@ class _Writer:
     def _height(self, r, row: Row, leaf) -> float:
         """Row height that shows wrapped text (XlsxWriter cannot autofit; LibreOffice keeps what we set)."""
         texts = {"l3": row.name, "target": row.target.value, "actual": row.actual.value, "reason": row.reason}
+        for span_ in self.L.spans:  # a group label alone on its row needs two lines
+            if span_.first == span_.last == r and span_.weight is not None:
+                texts["l1" if span_.level == 0 else "l2"] = "x" * 40
         if leaf is not None and "note" in self.L.col:
             texts.update(note=leaf.note or "", criteria=leaf.criteria())
         lines = 1
@@ -349,7 +372,13 @@ class _Writer:
         ws.write_formula(r, L.last_print_col, grade, st.grade, card.grade)
         tw = a1(r, c("weight"))
         ws.conditional_format(r, c("weight"), r, c("weight"), {
-            "type": "formula", "criteria": f"=ROUND({tw},2)<>{fmt(self.filing.form.total)}", "format": st.cf_error})
+            "type": "formula", "criteria": f"=AND(ROUND({tw},2)<>{fmt(self.filing.form.total)},{self._any_weight()})",
+            "format": st.cf_error})
+
+    def _any_weight(self) -> str:
+        """Formula: some indicator weight has been typed (a blank template shows no weight errors)."""
+        L = self.L
+        return f"SUM({span_abs(L.first_slot_row, L.c('weight'), L.last_slot_row, L.c('weight'))})>0"
 
     def _grade_formula(self, total: str) -> str:
         bands = self.filing.form.grades.bands
@@ -389,7 +418,8 @@ class _Writer:
             ws.write_formula(r, sc["deduction"], f"=ROUND(IF(ISNUMBER({fixed}),{fixed},{wsum})-{sco},2)",
                              st.formula, float(round2(g.deduction)))
             ws.conditional_format(r, sc["weights"], r, sc["weights"], {
-                "type": "formula", "criteria": f"=AND(ISNUMBER({fixed}),{wsum}<>{fixed})", "format": st.cf_error})
+                "type": "formula", "criteria": f"=AND(ISNUMBER({fixed}),{wsum}<>{fixed},{self._any_weight()})",
+                "format": st.cf_error})
 
     def _row_weight(self, slot) -> Decimal:
         if slot.leaf is not None:
@@ -427,14 +457,15 @@ class _Writer:
         ws.activate()
 
     def _meta(self):
-        meta = self.book.add_worksheet(META_SHEET)
+        meta = self.book.add_worksheet(META_SHEET, worksheet_class=_Sheet)
         meta.write_string(0, 0, "xltools")
         meta.write_string(0, 1, __version__)
         meta.write_string(1, 0, "form")
         meta.write_string(1, 1, self.filing.form.id)
         meta.write_string(2, 0, "spec")
-        for i, line in enumerate(form_to_yaml(self.filing.form).splitlines()):
-            meta.write_string(3 + i, 0, line)
+        text = json.dumps(form_to_dict(self.filing.form), ensure_ascii=False, separators=(",", ":"))
+        for i in range(0, len(text), META_CHUNK):
+            meta.write_string(3 + i // META_CHUNK, 0, text[i:i + META_CHUNK])
         meta.hide()
 
     # -- values ---------------------------------------------------------------------------------

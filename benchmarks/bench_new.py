@@ -1,0 +1,47 @@
+"""Time to generate filled templates with `write_workbook` (issue: < 10 ms per workbook).
+
+    python benchmarks/bench_new.py [N]
+
+Writes N copies of the seed 002 example (9 leaves, 78 formula cells per sheet incl. aux) and N
+Yunnan workbooks (34 leaves) into a temporary folder, one process, warm imports.
+"""
+from __future__ import annotations
+
+import sys
+import tempfile
+import time
+from dataclasses import replace
+from pathlib import Path
+
+from xltools.api import demo_path
+from xltools.filing import filing_from_dict, load_filing
+from xltools.xlsx.writer import write_workbook
+
+
+def yunnan_filing():
+    return filing_from_dict({"form": "yunnan", "unit": "安宁市城市管理综合服务中心", "year": 2023, "indicators": [
+        {"path": "过程/预算执行/预算完成率", "inputs": {"部门支出决算": 1320.73, "部门支出预算": 1320.73}},
+        {"path": "过程/资产管理/固定资产在用率", "inputs": {"实际在用固定资产总额": 42.19, "所有固定资产总额": 45.97}},
+        {"path": "效果/满意度/服务对象满意度", "actual": "96%"},
+        {"path": "投入/绩效目标管理/绩效目标可行性", "actual": "①②③"},
+    ]})
+
+
+def bench(name, filing, n, rows, out: Path) -> float:
+    start = time.perf_counter()
+    for i in range(n):
+        write_workbook(out / f"{name}-{i}.xlsx", replace(filing, unit=f"{filing.unit}{i}"), rows=rows)
+    elapsed = time.perf_counter() - start
+    print(f"{name:10s} {n} workbooks in {elapsed:6.2f} s  = {elapsed / n * 1000:6.2f} ms per workbook")
+    return elapsed / n
+
+
+def main(n: int = 1000) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp)
+        bench("zhuzhou", load_filing(demo_path()), n, 1, out)
+        bench("yunnan", yunnan_filing(), n, 2, out)
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 1000)
