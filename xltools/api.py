@@ -1,7 +1,7 @@
 """The library calls behind the CLI commands: each command calls one function here."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -19,14 +19,16 @@ DEMO_DATA = "zhuzhou-2021.yaml"
 
 @dataclass(frozen=True)
 class Result:
-    """A filing with its recomputed scores and its check report."""
+    """A filing with its recomputed scores and its check report (and, for a workbook, how it was read)."""
 
     filing: Filing
     card: Scorecard
     report: Report
+    reading: Any = None  # xltools.xlsx.reader.Reading for workbooks
 
     def to_dict(self) -> dict[str, Any]:
         return {**self.report.to_dict(), "unit": self.filing.unit, "year": self.filing.year,
+                "layout": self.reading.kind if self.reading is not None else "data",
                 "scores": self.card.to_dict()}
 
 
@@ -34,9 +36,56 @@ def evaluate(filing: Filing, source: str = "") -> Result:
     card = score(filing)
     report = check(filing, card)
     if source:
-        from dataclasses import replace
         report = replace(report, source=source)
     return Result(filing, card, report)
+
+
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
+
+
+def read_workbook(path: str | Path):
+    """(Book, Reading) for a workbook: ours by defined names, or a foreign layout."""
+    from .xlsx.foreign import read_foreign
+    from .xlsx.package import open_book
+    from .xlsx.reader import is_template, read_template
+    book = open_book(path)
+    return book, (read_template(book) if is_template(book) else read_foreign(book))
+
+
+def check_workbook(path: str | Path) -> Result:
+    """Read, re-score and check one workbook; every issue carries its sheet and cell."""
+    from .xlsx.formula_checks import formula_issues
+    book, reading = read_workbook(path)
+    card = score(reading.filing)
+    report = check(reading.filing, card).locate(reading.locate)
+    if reading.kind == "template":
+        extra = formula_issues(reading, book.sheets[reading.sheet], card)
+        report = replace(report, issues=report.issues + tuple(extra))
+    return Result(reading.filing, card, replace(report, source=str(path)), reading)
+
+
+def check_file(path: str | Path) -> Result:
+    """A workbook or a filing data file (YAML)."""
+    if Path(path).suffix.lower() in (".yaml", ".yml"):
+        return evaluate_file(path)
+    return check_workbook(path)
+
+
+def expand_paths(paths) -> list[Path]:
+    """Files and folders (recursively) -> workbook files, sorted, duplicates removed."""
+    out: list[Path] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            out.extend(sorted(q for q in p.rglob("*") if q.is_file() and q.suffix.lower() in WORKBOOK_SUFFIXES
+                              and not q.name.startswith("~$")))
+        else:
+            out.append(p)
+    seen, unique = set(), []
+    for p in out:
+        if p.resolve() not in seen:
+            seen.add(p.resolve())
+            unique.append(p)
+    return unique
 
 
 def evaluate_file(path: str | Path) -> Result:

@@ -85,6 +85,51 @@ def templates_cmd(output):
         click.echo(str(path))
 
 
+@cli.command("check")
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@json_option
+@quiet_option
+def check_cmd(paths, as_json, quiet):
+    """校验并重新评分工作簿（.xlsx/.xlsm，可给文件夹），列出每个问题所在的单元格。
+
+    退出码：0 没有错误；1 有文件存在错误或无法读取；2 用法错误。
+    """
+    files = api.expand_paths(paths)
+    if not files:
+        raise click.UsageError("没有找到要校验的 .xlsx/.xlsm 文件")
+    outcomes, failed = [], False
+    for i, path in enumerate(files, 1):
+        if not quiet and len(files) > 1:
+            click.echo(f"[{i}/{len(files)}] {path}", err=True)
+        try:
+            result = api.check_file(path)
+        except XltoolsError as exc:
+            failed = True
+            outcomes.append({"source": str(path), "valid": False, "error": {"code": exc.code, "message": str(exc)}})
+            if not as_json:
+                click.echo(f"{path}\n  无法读取：{exc}\n")
+            continue
+        failed = failed or not result.report.valid
+        outcomes.append(result.to_dict())
+        if not as_json:
+            click.echo(render_check(result))
+    if as_json:
+        emit_json(outcomes)
+    sys.exit(1 if failed else 0)
+
+
+def render_check(result: api.Result) -> str:
+    card, report = result.card, result.report
+    stated = f"（填报 {fmt(card.stated_total)}）" if card.stated_total is not None else ""
+    lines = [f"{report.source}", f"  {result.filing.unit or '（未填单位）'}  重新计算总分 {fmt(card.total)}{stated}  等级 {card.grade}"]
+    if report.issues:
+        rows = [(str(i.location), {"error": "错误", "warning": "警告", "info": "提示"}[i.severity], i.title, i.message)
+                for i in report.issues]
+        lines.append(table(["位置", "级别", "问题", "说明"], rows, limits=[16, 0, 20, 80]))
+    lines.append("  校验通过" if report.valid else f"  {len(report.errors)} 个错误，{len(report.warnings)} 个警告")
+    return "\n".join(lines) + "\n"
+
+
 def render_result(result: api.Result) -> str:
     card, filing = result.card, result.filing
     lines = [f"{filing.unit} {filing.year or ''} {card.form.title}".strip(), ""]

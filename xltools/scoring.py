@@ -180,7 +180,7 @@ def score_leaf(path: tuple[str, ...], leaf: Leaf, entry) -> LeafResult:
     # the evaluator's own score: a separate 评价人评分 cell in our templates, else the stated 得分
     judgement = stated_number(entry.manual)[0] if entry.manual is not None else stated
     reason = (entry.reason or "").strip(" ")  # like Excel's LEN(TRIM(x))>0: only spaces are blank
-    raw_actual = "" if entry.actual is None else str(entry.actual)
+    raw_actual = entry.actual.text if isinstance(entry.actual, Value) else ("" if entry.actual is None else str(entry.actual))
     outcome = leaf.rule.evaluate(RuleInput(leaf.weight, target, actual, judgement, entry.band, raw_actual))
     problems += outcome.problems
     rule_score = round2(outcome.score) if outcome.score is not None else None

@@ -119,7 +119,10 @@ class National(Rule):
             problems += (Problem("not-a-number", f"年度指标值是数字，实际完成值“{a.text}”不是数字，按定性指标处理",
                                  severity="warning"),)
         outcome = Qualitative().evaluate(inp)
-        return Outcome(outcome.score, outcome.explanation, problems + outcome.problems, judged=True)
+        judged = outcome.problems
+        if a.is_blank and t.is_number:  # a quantitative leaf not filled in: the missing value says it all
+            judged = tuple(p for p in judged if p.code != "missing-score")
+        return Outcome(outcome.score, outcome.explanation, problems + judged, judged=True)
 
     @staticmethod
     def _explain(op, t, a, w, score, like: Value) -> str:

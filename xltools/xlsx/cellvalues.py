@@ -42,6 +42,7 @@ class Row:
     reason: str = ""
     band: str = ""
     inputs: tuple[Cell, Cell] = (Cell(), Cell())
+    stated: object = None  # a score typed over the formula (read back from a workbook)
 
 
 def number_format(value: Value) -> str:
@@ -130,7 +131,8 @@ def filing_from_rows(form: Form, rows: list[tuple[tuple[str, ...], Leaf, Row]], 
         if leaf.derive:
             inputs = {name: cell.value for name, cell in zip(leaf.derive.inputs, row.inputs)}
         entries[key(path)] = Entry(target=target, actual=_value(row.actual, rate=rate), manual=row.manual,
-                                   reason=row.reason or None, band=row.band or None, inputs=inputs)
+                                   reason=row.reason or None, band=row.band or None, inputs=inputs,
+                                   score=row.stated)
     filing_form = form.with_leaves(added) if added else form
     return Filing(form=filing_form, unit=unit, year=year, funding=funding or {}, entries=entries,
                   goal_planned=goal[0], goal_achieved=goal[1])

@@ -20,13 +20,11 @@ import xlsxwriter.worksheet
 from .. import __version__
 from ..model import FUNDING_COLUMNS, FUNDING_ROWS, Filing, key
 from ..num import ZERO, fmt, round2
-from ..rules import Refs
-from ..rules.execution import Execution, rate_formula
 from ..rules.judged import BANDS
 from ..rules.national import National
 from ..scoring import Scorecard, score
 from ..spec import form_to_dict
-from . import styles
+from . import formulas, styles
 from .cells import a1, a1_abs, span, span_abs, sheet_ref
 from .cellvalues import Cell, Row, filing_from_rows, funding_cells, row_for
 from ..console import width
@@ -169,15 +167,14 @@ class _Writer:
                 "input_title": "金额（万元）", "input_message": "单位：万元，保留两位小数",
                 "error_message": "金额应为不小于0的数字（万元）"})
         total = rows["total"]
-        budget = a1(*L.funding_cell("total", "budget"))
-        spent = a1(*L.funding_cell("total", "spent"))
+        budget, spent = L.funding_cell("total", "budget"), L.funding_cell("total", "spent")
         weight_cell = L.funding_cell("total", "weight")
         ws.write_number(*weight_cell, float(self.filing.form.funding.weight), st.fixed)
         f = self.card.funding
-        ws.write_formula(*L.funding_cell("total", "rate"), "=" + rate_formula(budget, spent), st.formula_rate,
+        ws.write_formula(*L.funding_cell("total", "rate"), formulas.execution_rate(budget, spent), st.formula_rate,
                          float(f.rate) if f.rate is not None else 0)
-        refs = Refs(weight=a1(*weight_cell), target=budget, actual=spent)
-        ws.write_formula(*L.funding_cell("total", "score"), Execution().formula(refs), st.formula, float(f.score))
+        ws.write_formula(*L.funding_cell("total", "score"), formulas.execution_score(weight_cell, budget, spent),
+                         st.formula, float(f.score))
         for name in ("fiscal", "carryover", "other"):
             for column in ("weight", "rate", "score"):
                 ws.write_blank(rows[name], L.FUNDING_VALUE_COLS[column], None, st.formula)
@@ -255,9 +252,8 @@ class _Writer:
         self._write_cell(r, c("target"), row.target, input_=national or leaf.rule.kind in ("national",))
         derived = leaf is not None and leaf.derive is not None
         if derived:
-            refs = [a1(r, c("in1")), a1(r, c("in2"))]
             value = result.actual.number if result and result.actual.is_number else None
-            ws.write_formula(r, c("actual"), "=" + leaf.derive.formula(refs), st.formula_rate,
+            ws.write_formula(r, c("actual"), formulas.derived_actual(leaf.derive, L.col, r), st.formula_rate,
                              float(value) if value is not None else UNDEFINED)
             for i, name in enumerate(leaf.derive.inputs):
                 cell = row.inputs[i]
@@ -272,16 +268,11 @@ class _Writer:
         # the evaluator's score, the rule's score, and the score that counts
         self._write_value(r, c("manual"), row.manual, st.input_num, st.input_text)
         ws.write_string(r, c("band"), row.band, st.input_text) if row.band else ws.write_blank(r, c("band"), None, st.input_text)
-        refs = Refs(weight=a1(r, c("weight")), actual=a1(r, c("actual")), target=a1(r, c("target")),
-                    op=a1(r, c("op")), manual=a1(r, c("manual")))
         rule = leaf.rule if leaf else National()
         rule_value = result.rule_score if result and result.rule_score is not None else ZERO
-        ws.write_formula(r, c("rule_score"), rule.formula(refs), st.aux_formula, float(rule_value))
-        m, n, j = a1(r, c("manual")), a1(r, c("rule_score")), a1(r, c("reason"))
+        ws.write_formula(r, c("rule_score"), formulas.rule_score(rule, L.col, r), st.aux_formula, float(rule_value))
         counted = result.score if result else ZERO
-        ws.write_formula(r, c("score"),
-                         f"=IF(AND(ISNUMBER({m}),ROUND({m},2)>=0,ROUND({m},2)<{n},LEN(TRIM({j}))>0),ROUND({m},2),{n})",
-                         st.formula, float(counted))
+        ws.write_formula(r, c("score"), formulas.counted_score(L.col, r), st.formula, float(counted))
         ws.write_string(r, c("reason"), row.reason, st.input_wrap) if row.reason else ws.write_blank(r, c("reason"), None, st.input_wrap)
         if "note" in L.col:
             ws.write_string(r, c("note"), (leaf.note or "") if leaf else "", st.small)
@@ -351,22 +342,18 @@ class _Writer:
         first, last = L.first_slot_row, L.last_slot_row
         ws.set_row(r, 24)
         ws.merge_range(r, 0, r, c("weight") - 1, "总分", st.header)
-        weights = span(first, c("weight"), last, c("weight"))
-        scores = span(first, c("score"), last, c("score"))
-        fund_w = fund_s = ""
         fund_weight = fund_score = ZERO
+        fund_w = fund_s = None
         if L.funding_header is not None:
-            fund_w = a1_abs(*L.funding_cell("total", "weight")) + "+"
-            fund_s = a1_abs(*L.funding_cell("total", "score")) + "+"
+            fund_w, fund_s = L.funding_cell("total", "weight"), L.funding_cell("total", "score")
             fund_weight, fund_score = self.filing.form.funding.weight, card.funding.score
-        leaf_weights = sum((s.leaf.weight if s.leaf else (self.cells[s.row].weight or ZERO) for s in L.slots
-                            if (s.leaf or self.cells[s.row].weight)), ZERO)
-        ws.write_formula(r, c("weight"), f"=ROUND({fund_w}SUM({weights}),2)", st.formula_bold,
+        leaf_weights = sum((self._row_weight(s) for s in L.slots), ZERO)
+        ws.write_formula(r, c("weight"), formulas.column_sum(c("weight"), first, last, fund_w), st.formula_bold,
                          float(round2(fund_weight + leaf_weights)))
-        ws.write_formula(r, c("score"), f"=ROUND({fund_s}SUM({scores}),2)", st.formula_bold,
+        ws.write_formula(r, c("score"), formulas.column_sum(c("score"), first, last, fund_s), st.formula_bold,
                          float(round2(fund_score + sum((x.score for x in card.leaves), ZERO))))
         total = a1(r, c("score"))
-        grade = self._grade_formula(total)
+        grade = formulas.grade(self.filing.form.grades, total)
         for col in range(c("score") + 1, L.last_print_col):
             ws.write_blank(r, col, None, st.formula_bold)
         ws.write_formula(r, L.last_print_col, grade, st.grade, card.grade)
@@ -379,13 +366,6 @@ class _Writer:
         """Formula: some indicator weight has been typed (a blank template shows no weight errors)."""
         L = self.L
         return f"SUM({span_abs(L.first_slot_row, L.c('weight'), L.last_slot_row, L.c('weight'))})>0"
-
-    def _grade_formula(self, total: str) -> str:
-        bands = self.filing.form.grades.bands
-        expr = f'"{bands[-1][1]}"'
-        for low, label in reversed(bands[:-1]):
-            expr = f'IF({total}>={fmt(low)},"{label}",{expr})'
-        return "=" + expr
 
     def _summary(self):
         ws, L, st, card = self.ws, self.L, self.st, self.card
