@@ -1,6 +1,8 @@
 """The one place for A1 arithmetic (after XlsxWriter's utility module): rows and columns are 0-based."""
 from __future__ import annotations
 
+from functools import lru_cache
+
 from xlsxwriter.utility import xl_cell_to_rowcol, xl_col_to_name, xl_range, xl_range_abs, xl_rowcol_to_cell
 
 __all__ = ["a1", "a1_abs", "span", "span_abs", "col_name", "rowcol", "quote_sheet", "sheet_ref"]
@@ -26,7 +28,9 @@ def col_name(col: int) -> str:
     return xl_col_to_name(col)
 
 
+@lru_cache(maxsize=65536)
 def rowcol(ref: str) -> tuple[int, int]:
+    """"B12" -> (11, 1).  Cached: the same references recur in every workbook read."""
     return xl_cell_to_rowcol(ref.replace("$", ""))
 
 

@@ -61,12 +61,7 @@ def normalize(formula: str | None) -> str:
     """For comparing formulas: no leading '=', no '$', no spaces, upper case outside strings."""
     if formula is None:
         return ""
-    text = formula.strip().lstrip("=")
-    out, quoted = [], False
-    for ch in text:
-        if ch == '"':
-            quoted = not quoted
-        if not quoted and ch in " $":
-            continue
-        out.append(ch if quoted else ch.upper())
-    return "".join(out)
+    parts = formula.strip().lstrip("=").split('"')
+    for i in range(0, len(parts), 2):  # even parts are outside string literals
+        parts[i] = parts[i].replace(" ", "").replace("$", "").upper()
+    return '"'.join(parts)

@@ -1,0 +1,86 @@
+"""The score-vs-weight bar chart as PNG bytes (matplotlib, Agg backend, rendered in memory).
+
+Chinese labels need a CJK font: the first of :data:`CJK_FONTS` that matplotlib's font manager
+knows is used.  Without one the chart still renders, with the bars numbered 1, 2, 3 … in the
+order of the summary table, and a warning says so.  Without matplotlib :func:`render` returns
+None (and warns); the reports are written without the figure.
+"""
+from __future__ import annotations
+
+import io
+import warnings
+from functools import lru_cache
+from typing import Sequence
+
+from ..num import fmt
+from .content import Bar
+
+#: Preferred CJK families, best first (Noto/Source Han ship with Linux distributions,
+#: the others with Windows and macOS).
+CJK_FONTS = (
+    "Noto Sans CJK SC", "Source Han Sans SC", "Source Han Sans CN", "Noto Serif CJK SC", "Microsoft YaHei",
+    "SimHei", "PingFang SC", "Heiti SC", "WenQuanYi Zen Hei", "WenQuanYi Micro Hei", "Noto Sans SC",
+    "Noto Sans CJK JP", "Noto Sans CJK TC", "Source Han Sans", "SimSun",
+)
+
+
+@lru_cache(maxsize=1)
+def cjk_font() -> str | None:
+    """The family name of an installed CJK font known to matplotlib, or None."""
+    from matplotlib import font_manager
+
+    names = {f.name for f in font_manager.fontManager.ttflist}
+    for family in CJK_FONTS:
+        if family in names:
+            return family
+    for name in sorted(names):  # any other CJK family
+        if "CJK" in name or "Han Sans" in name or "Hei" in name:
+            return name
+    return None
+
+
+def render(bars: Sequence[Bar], dpi: int = 200) -> bytes | None:
+    """A grouped bar chart (分值 grey, 得分 blue, values on top) as PNG bytes."""
+    try:
+        import matplotlib
+        from matplotlib.backends.backend_agg import FigureCanvasAgg  # Agg, without touching pyplot's backend
+        from matplotlib.figure import Figure
+    except ImportError:
+        warnings.warn("未安装 matplotlib，报告中不插入得分图（pip install matplotlib）", stacklevel=2)
+        return None
+    if not bars:
+        return None
+    family = cjk_font()
+    if family is None:
+        warnings.warn("未找到中文字体（如 fonts-noto-cjk），得分图的横轴改用序号 1、2、3……", stacklevel=2)
+        labels = [str(i) for i in range(1, len(bars) + 1)]
+        rc = {}
+    else:
+        labels = [b.label for b in bars]
+        rc = {"font.family": [family, "DejaVu Sans"]}
+    legend = ("分值", "得分") if family else ("weight", "score")
+
+    with matplotlib.rc_context({**rc, "axes.unicode_minus": False}):
+        fig = Figure(figsize=(6.3, 2.9), dpi=dpi)  # 16 cm wide, fits the text column
+        FigureCanvasAgg(fig)
+        ax = fig.add_subplot()
+        x = range(len(bars))
+        width = 0.36
+        weights = [float(b.weight) for b in bars]
+        scores = [float(b.score) for b in bars]
+        wb = ax.bar([i - width / 2 for i in x], weights, width, color="#c8c8c8", label=legend[0])
+        sb = ax.bar([i + width / 2 for i in x], scores, width, color="#2f5597", label=legend[1])
+        for rects, values in ((wb, [b.weight for b in bars]), (sb, [b.score for b in bars])):
+            for rect, value in zip(rects, values):
+                ax.annotate(fmt(value), (rect.get_x() + rect.get_width() / 2, rect.get_height()),
+                            xytext=(0, 2), textcoords="offset points", ha="center", va="bottom", fontsize=7.5)
+        ax.set_xticks(list(x), labels, fontsize=8.5)
+        ax.set_ylabel(legend[0] if family else "points", fontsize=8.5)
+        ax.tick_params(axis="y", labelsize=8)
+        ax.set_ylim(0, max(weights + scores + [1]) * 1.18)
+        ax.spines[["top", "right"]].set_visible(False)
+        ax.legend(fontsize=8, frameon=False, ncols=2, loc="upper right")
+        fig.tight_layout()
+        out = io.BytesIO()
+        fig.savefig(out, format="png", dpi=dpi)
+    return out.getvalue()
