@@ -153,6 +153,12 @@ def render_result(result: api.Result) -> str:
     return "\n".join(lines)
 
 
+def _register_more() -> None:
+    """Commands that live in their own modules (one room each)."""
+    from . import cli_bureau
+    cli_bureau.register(cli)
+
+
 def main(argv=None):
     try:
         cli.main(args=argv, prog_name="xltools", standalone_mode=False)
@@ -169,6 +175,8 @@ def main(argv=None):
         raise
     sys.exit(0)
 
+
+_register_more()
 
 if __name__ == "__main__":  # pragma: no cover
     main()
