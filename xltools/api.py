@@ -53,15 +53,24 @@ def read_workbook(path: str | Path):
 
 
 def check_workbook(path: str | Path) -> Result:
-    """Read, re-score and check one workbook; every issue carries its sheet and cell."""
+    """Read, re-score and check one workbook file; every issue carries its sheet and cell."""
+    from .xlsx.package import open_book
+    return check_book(open_book(path))
+
+
+def check_book(book) -> Result:
+    """Re-score and check a workbook already read into a :class:`xltools.xlsx.package.Book`
+    (from a file, or from the workbook open in Excel through xlwings)."""
+    from .xlsx.foreign import read_foreign
     from .xlsx.formula_checks import formula_issues
-    book, reading = read_workbook(path)
+    from .xlsx.reader import is_template, read_template
+    reading = read_template(book) if is_template(book) else read_foreign(book)
     card = score(reading.filing)
     report = check(reading.filing, card).locate(reading.locate)
     if reading.kind == "template":
         extra = formula_issues(reading, book.sheets[reading.sheet], card)
         report = replace(report, issues=report.issues + tuple(extra))
-    return Result(reading.filing, card, replace(report, source=str(path)), reading)
+    return Result(reading.filing, card, replace(report, source=str(book.path)), reading)
 
 
 def check_file(path: str | Path) -> Result:
