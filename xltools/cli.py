@@ -48,9 +48,13 @@ def forms_cmd(as_json):
 
 @cli.command("demo")
 @json_option
-def demo_cmd(as_json):
+@click.option("--report", "report_path", type=click.Path(dir_okay=True), help="同时起草自评报告（.docx 或 .md）。")
+def demo_cmd(as_json, report_path):
     """给种子示例（株洲市城市管理综合行政执法支队 2021 年自评表）重新评分。"""
     result = api.demo()
+    if report_path:
+        path = _draft(result, report_path, None)
+        click.echo(f"已起草 {path}", err=True)
     if as_json:
         emit_json(result.to_dict())
     else:
@@ -116,6 +120,30 @@ def check_cmd(paths, as_json, quiet):
     if as_json:
         emit_json(outcomes)
     sys.exit(1 if failed else 0)
+
+
+@cli.command("report")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("-o", "--output", required=True, type=click.Path(), help="输出文件（.docx 或 .md）或目录。")
+@click.option("--format", "fmt", type=click.Choice(["docx", "md"]), default=None,
+              help="docx（默认）或 md；不写时按输出文件扩展名判断。")
+def report_cmd(path, output, fmt):
+    """按工作簿（或数据文件）起草自评报告：数字全部来自重新计算，文字部分留待填写。"""
+    result = api.check_file(path)
+    out = _draft(result, output, fmt)
+    click.echo(f"已起草 {out}", err=True)
+    if not result.report.valid:
+        click.echo(f"注意：自评表有 {len(result.report.errors)} 个错误，报告中已列出，请先更正。", err=True)
+        sys.exit(1)
+
+
+def _draft(result, output, fmt):
+    from pathlib import Path
+
+    from .draft import draft_report
+    output = Path(output)
+    fmt = fmt or ("md" if output.suffix.lower() == ".md" else "docx")
+    return draft_report(result, output, fmt)
 
 
 def render_check(result: api.Result) -> str:

@@ -116,6 +116,8 @@ def parse(raw) -> Value:
     if not norm:
         return BLANK
     shown = text.strip()
+    if any("\u2460" <= ch <= "\u2473" for ch in text):  # ①②③: item marks of a checklist, not 123
+        return Value("text", text=shown)
     if norm.upper() in EXCEL_ERRORS:
         return Value("error", text=shown, reason=f"单元格是错误值 {norm.upper()}，通常是公式引用出错")
     return _from_text(shown, norm)

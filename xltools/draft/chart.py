@@ -61,7 +61,7 @@ def render(bars: Sequence[Bar], dpi: int = 200) -> bytes | None:
     legend = ("分值", "得分") if family else ("weight", "score")
 
     with matplotlib.rc_context({**rc, "axes.unicode_minus": False}):
-        fig = Figure(figsize=(6.3, 2.9), dpi=dpi)  # 16 cm wide, fits the text column
+        fig = Figure(figsize=(6.3, 2.6), dpi=dpi)  # 16 cm wide, fits the text column
         FigureCanvasAgg(fig)
         ax = fig.add_subplot()
         x = range(len(bars))
@@ -73,13 +73,13 @@ def render(bars: Sequence[Bar], dpi: int = 200) -> bytes | None:
         for rects, values in ((wb, [b.weight for b in bars]), (sb, [b.score for b in bars])):
             for rect, value in zip(rects, values):
                 ax.annotate(fmt(value), (rect.get_x() + rect.get_width() / 2, rect.get_height()),
-                            xytext=(0, 2), textcoords="offset points", ha="center", va="bottom", fontsize=7.5)
-        ax.set_xticks(list(x), labels, fontsize=8.5)
-        ax.set_ylabel(legend[0] if family else "points", fontsize=8.5)
-        ax.tick_params(axis="y", labelsize=8)
+                            xytext=(0, 2), textcoords="offset points", ha="center", va="bottom", fontsize=8.5)
+        ax.set_xticks(list(x), labels, fontsize=10)
+        ax.set_ylabel(legend[0] if family else "points", fontsize=9.5)
+        ax.tick_params(axis="y", labelsize=9)
         ax.set_ylim(0, max(weights + scores + [1]) * 1.18)
         ax.spines[["top", "right"]].set_visible(False)
-        ax.legend(fontsize=8, frameon=False, ncols=2, loc="upper right")
+        ax.legend(fontsize=9.5, frameon=False, ncols=2, loc="upper right")
         fig.tight_layout()
         out = io.BytesIO()
         fig.savefig(out, format="png", dpi=dpi)

@@ -63,6 +63,7 @@ class Table:
     rows: tuple[Row, ...]
     widths: tuple[float, ...]  # relative column widths
     centered: tuple[int, ...] = ()  # columns whose cells are centered (numbers)
+    dense: bool = False  # long text cells: a smaller type size in Word
 
 
 @dataclass(frozen=True)
@@ -135,7 +136,9 @@ def para(*parts: str | Span, role: str = "body") -> Paragraph:
 def sentence(text: str) -> str:
     """End a clause with a full stop unless it already ends with punctuation."""
     text = text.rstrip()
-    return text if not text or text[-1] in "。！？；：.!?" else text + "。"
+    if not text or text[-1] in "。！？；：.!?" or text.endswith(("。）", "。)")):
+        return text
+    return text + "。"
 
 
 def kind_name(result: "Result") -> str:
@@ -198,9 +201,9 @@ class _Builder:
         self.sections += 1
         self.add(Heading(1, f"{cn_number(self.sections)}、{text}"))
 
-    def table(self, caption: str, header, rows, widths, centered=()) -> None:
+    def table(self, caption: str, header, rows, widths, centered=(), dense=False) -> None:
         self.tables += 1
-        self.add(Table(f"表{self.tables} {caption}", tuple(header), tuple(rows), tuple(widths), tuple(centered)))
+        self.add(Table(f"表{self.tables} {caption}", tuple(header), tuple(rows), tuple(widths), tuple(centered), dense))
 
     def figure(self, caption: str, bars) -> None:
         self.figures += 1
@@ -271,8 +274,11 @@ class _Builder:
         parts.append(f"全年执行数{fmt(f.spent)}万元" if f.spent is not None else "全年执行数未填写")
         parts.append(f"执行率{pct(f.rate)}" if f.rate is not None else "执行率无法计算")
         self.add(para(year + "，".join(parts) + "。"))
-        if f.weight:
-            self.add(para(f"预算执行率分值{fmt(f.weight)}分，得{fmt(f.score)}分（{f.explanation}）。"))
+        if f.weight and f.rate is not None:
+            over = "（执行率超过100%，按满分计）" if f.rate > 1 else ""
+            self.add(para(f"预算执行率分值{fmt(f.weight)}分，按“得分=分值×执行率”计算，得{fmt(f.score)}分{over}。"))
+        elif f.weight:
+            self.add(para(f"预算执行率分值{fmt(f.weight)}分，{sentence(f.explanation)}"))
         else:
             self.add(para("资金情况不计分。"))
         if initial.is_number and f.budget is not None and initial.number != f.budget:
@@ -312,7 +318,8 @@ class _Builder:
                         self.add(para(self.summary(sub)))
                         self.leaf_details(self.leaves_under(sub.path))
                 direct = [self.card.leaf(g.path + (c.name,)) for c in node.children if isinstance(c, Leaf)]
-                self.leaf_details(direct)
+                if direct or not k:
+                    self.leaf_details(direct)
             else:
                 self.leaf_details(self.leaves_under(g.path))
 
@@ -329,6 +336,7 @@ class _Builder:
         """Each leaf that lost points with target, actual, the rule's explanation and the reason;
         then the full-score leaves in one sentence."""
         if not leaves:
+            self.add(para("自评表未填列该项下的三级指标。"))
             return
         down = [r for r in leaves if lost(r)]
         full = [r for r in leaves if not lost(r)]
@@ -362,13 +370,16 @@ class _Builder:
                     rows.append(Row((r.leaf.name, fmt(r.weight), fmt(r.score), note)))
 
         walk(node.children, g.path)
-        self.table(f"{g.name}指标得分情况", ("指标", "分值", "得分", "说明"), rows, (3.2, 1.2, 1.2, 6.4),
-                   centered=(1, 2))
+        self.table(f"{g.name}指标得分情况", ("指标", "分值", "得分", "说明"), rows, (4.2, 1.1, 1.1, 6.6),
+                   centered=(1, 2), dense=True)
 
     # -- 四、五、六
     def unfinished(self) -> None:
         self.section("未完成的绩效目标")
         down = [r for r in self.card.leaves if lost(r)]
+        if not self.card.leaves:
+            self.add(para("自评表未填列三级指标，无法列出未完成的绩效目标。"))
+            return
         if not down:
             self.add(para("各项绩效指标均达到年度指标值，没有未完成的绩效目标。"))
             return

@@ -1,0 +1,65 @@
+"""Render a :class:`~xltools.draft.content.Draft` as Markdown (same words and numbers as the Word file).
+
+Placeholders stay in their 【请填写：……】 brackets and are set in bold.  The figure is written
+next to the Markdown file as ``<stem>.chart.png`` and linked; without matplotlib only its caption
+is kept.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from . import chart
+from .content import PLACEHOLDER, STRONG, Draft, Figure, Heading, Paragraph, Table
+
+HASHES = {0: "#", 1: "##", 2: "###", 3: "####"}
+
+
+def _escape(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _inline(spans) -> str:
+    out = []
+    for span in spans:
+        if span.kind in (STRONG, PLACEHOLDER) and span.text.strip():
+            out.append(f"**{span.text}**")
+        else:
+            out.append(span.text)
+    return "".join(out)
+
+
+def _table(block: Table) -> list[str]:
+    lines = [f"**{block.caption}**", ""]
+    lines.append("| " + " | ".join(_escape(h) for h in block.header) + " |")
+    lines.append("|" + "|".join(":---:" if i in block.centered else "---" for i in range(len(block.header))) + "|")
+    for row in block.rows:
+        cells = [_escape(c) for c in row.cells]
+        if row.strong:
+            cells = [f"**{c}**" if c else c for c in cells]
+        lines.append("| " + " | ".join(cells) + " |")
+    return lines
+
+
+def render(draft: Draft, output: Path) -> Path:
+    lines: list[str] = []
+    for block in draft.blocks:
+        if isinstance(block, Heading):
+            lines += [f"{HASHES[block.level]} {block.text.replace(chr(10), '')}", ""]
+        elif isinstance(block, Paragraph):
+            text = _inline(block.spans)
+            if block.role == "signature":
+                text = f'<p align="right">{text}</p>'
+            lines += [text, ""]
+        elif isinstance(block, Table):
+            lines += _table(block) + [""]
+        elif isinstance(block, Figure):
+            png = chart.render(block.bars)
+            if png is not None:
+                image = output.with_name(f"{output.stem}.chart.png")
+                image.parent.mkdir(parents=True, exist_ok=True)
+                image.write_bytes(png)
+                lines += [f"![{block.caption}]({image.name})", ""]
+            lines += [f"*{block.caption}*", ""]
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text("\n".join(lines).rstrip() + "\n", encoding="utf-8")
+    return output
