@@ -73,6 +73,44 @@ def check_book(book) -> Result:
     return Result(reading.filing, card, replace(report, source=str(book.path)), reading)
 
 
+def score_workbook(path: str | Path, output: str | Path | None = None, *, in_place: bool = False,
+                   backup: bool = True) -> tuple[Result, Path]:
+    """Write recomputed scores, marks, notes and the 校验结果 sheet into a copy of ``path``
+    (``output``), or into ``path`` itself with ``in_place`` (after copying it to a backup).
+    Everything else in the workbook survives: only the parts xltools owns are patched."""
+    import shutil
+
+    from .errors import WorkbookError
+    from .writeback import plan
+    from .xlsx.package import open_book
+    from .xlsx.patch import apply
+    src = Path(path)
+    if in_place == (output is not None):
+        raise WorkbookError("请用 -o 指定输出文件，或用 --in-place 直接写回原文件（会先备份），二者选一。")
+    book = open_book(src)
+    result = check_book(book)
+    dst = src if in_place else Path(output)
+    if not in_place and dst.resolve() == src.resolve():
+        raise WorkbookError(f"{src.name}：输出文件与输入相同；要写回原文件请用 --in-place。")
+    if in_place and backup:
+        shutil.copy2(src, backup_path(src))
+    todo = plan(result, book)
+    try:
+        apply(src, dst, todo.edits, todo.sheet)
+    except ValueError as exc:
+        raise WorkbookError(f"{src.name}：无法写回结果（{exc}）。原文件未改动。") from None
+    return result, dst
+
+
+def backup_path(path: Path) -> Path:
+    """name.xlsx -> name.bak.xlsx (then .bak2 …): never overwrites an earlier backup."""
+    n, candidate = 1, path.with_name(f"{path.stem}.bak{path.suffix}")
+    while candidate.exists():
+        n += 1
+        candidate = path.with_name(f"{path.stem}.bak{n}{path.suffix}")
+    return candidate
+
+
 def check_file(path: str | Path) -> Result:
     """A workbook or a filing data file (YAML)."""
     if Path(path).suffix.lower() in (".yaml", ".yml"):

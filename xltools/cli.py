@@ -122,6 +122,27 @@ def check_cmd(paths, as_json, quiet):
     sys.exit(1 if failed else 0)
 
 
+@cli.command("score")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="写入结果的新文件。")
+@click.option("--in-place", is_flag=True, help="直接写回原文件（先备份为 *.bak.xlsx）。")
+@json_option
+def score_cmd(path, output, in_place, as_json):
+    """重新评分并写回：恢复公式和得分，在有问题的单元格上标色、加批注，并生成“校验结果”工作表。
+
+    原文件除非用 --in-place 否则不改动；工作簿中的其他内容（宏、按钮、图片、图表、批注、样式）原样保留。
+    """
+    if in_place == bool(output):
+        raise click.UsageError("请用 -o 指定输出文件，或用 --in-place 直接写回原文件，二者选一。")
+    result, dst = api.score_workbook(path, output, in_place=in_place)
+    if as_json:
+        emit_json({**result.to_dict(), "output": str(dst)})
+    else:
+        click.echo(render_check(result))
+        click.echo(f"已写入 {dst}", err=True)
+    sys.exit(0 if result.report.valid else 1)
+
+
 @cli.command("report")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 @click.option("-o", "--output", required=True, type=click.Path(), help="输出文件（.docx 或 .md）或目录。")

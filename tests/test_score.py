@@ -1,0 +1,139 @@
+"""xltools score: recomputed formulas, marks, notes and the 校验结果 sheet, losing nothing else."""
+import hashlib
+from pathlib import Path
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+
+from xltools import api, libreoffice
+from xltools.cli import cli
+from xltools.writeback import RESULT_SHEET
+from xltools.xlsx.compare import parts
+from xltools.xlsx.patch import CellEdit, apply
+
+ROOT = Path(__file__).parent.parent
+EXAMPLE = ROOT / "workbooks" / "example-zhuzhou-2021.xlsx"
+OWNED_PARTS = {"xl/worksheets/sheet1.xml", "xl/workbook.xml", "xl/_rels/workbook.xml.rels", "[Content_Types].xml",
+               "xl/styles.xml"}
+
+
+def sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def cells_of(result, code):
+    return {i.location.cell for i in result.report.issues if i.code == code}
+
+
+@pytest.fixture
+def broken(tmp_path) -> Path:
+    """The example with a score typed over its formula and a reason-less deduction by judgement."""
+    first = api.check_workbook(EXAMPLE).reading
+    row = first.rows["产出指标/数量指标/执法案件"] + 1
+    score_col = openpyxl.utils.get_column_letter(first.columns["score"] + 1)
+    total = api.check_workbook(EXAMPLE).reading.spots[("总分", "score")]
+    path = tmp_path / "broken.xlsx"
+    apply(EXAMPLE, path, [CellEdit("自评表", f"{score_col}{row}", value=8),
+                          CellEdit("自评表", openpyxl.utils.get_column_letter(total[1] + 1) + str(total[0] + 1),
+                                   value=98)], None)
+    return path
+
+
+def test_check_sees_the_overwritten_formulas(broken):
+    result = api.check_workbook(broken)
+    assert {i.code for i in result.report.issues} >= {"formula-overwritten", "score-differs-from-rule", "total-differs"}
+    assert all(i.location.sheet == "自评表" and i.location.cell for i in result.report.issues)
+    assert result.card.total == 100
+
+
+def test_score_restores_marks_and_lists(broken, tmp_path):
+    before = sha(broken)
+    out = tmp_path / "scored.xlsx"
+    result, dst = api.score_workbook(broken, out)
+    assert sha(broken) == before and dst == out
+    again = api.check_workbook(out)
+    assert again.report.valid and not again.report.issues, again.report.issues
+    book = openpyxl.load_workbook(out)
+    ws = book["自评表"]
+    for cell in cells_of(result, "formula-overwritten"):
+        assert str(ws[cell].value).startswith("="), cell
+        assert ws[cell].comment is not None and "原为公式" in ws[cell].comment.text
+        assert ws[cell].fill.fgColor.rgb.endswith("FFC7CE")
+    sheet = book[RESULT_SHEET]
+    listed = [sheet.cell(r, 5).value for r in range(2, sheet.max_row + 1)]
+    assert set(cells_of(result, "formula-overwritten")) <= set(listed)
+    linked = [sheet.cell(r, 5).hyperlink for r in range(2, sheet.max_row) if sheet.cell(r, 5).value]
+    assert all(h is not None and h.location.startswith("'自评表'!") for h in linked)
+
+
+def test_score_is_idempotent_and_second_run_unmarks(broken, tmp_path):
+    first, second = tmp_path / "a.xlsx", tmp_path / "b.xlsx"
+    api.score_workbook(broken, first)
+    api.score_workbook(first, second)
+    # the second run sees a clean workbook: marks of the first run are removed, the list is empty
+    book = openpyxl.load_workbook(second)
+    ws = book["自评表"]
+    marked = [c.coordinate for row in ws.iter_rows() for c in row if c.comment is not None
+              and "xltools" in (c.comment.author or "") + c.comment.text]
+    assert marked == []
+    third = tmp_path / "c.xlsx"
+    api.score_workbook(second, third)
+    assert parts(second) == parts(third)
+
+
+def test_clean_workbook_gets_no_marks(tmp_path):
+    out = tmp_path / "clean.xlsx"
+    api.score_workbook(EXAMPLE, out)
+    a, b = parts(EXAMPLE), parts(out)
+    assert a["xl/worksheets/sheet1.xml"] == b["xl/worksheets/sheet1.xml"]
+    assert {k for k in a if a[k] != b.get(k)} <= OWNED_PARTS
+
+
+def test_everything_else_survives(broken, tmp_path):
+    out = tmp_path / "scored.xlsx"
+    api.score_workbook(broken, out)
+    a, b = parts(broken), parts(out)
+    changed = {k for k in a if a[k] != b.get(k)}
+    assert changed <= OWNED_PARTS | {"xl/comments1.xml", "xl/drawings/vmlDrawing1.vml"}, changed
+    assert set(a) <= set(b)
+
+
+def test_in_place_keeps_a_backup(broken):
+    before = broken.read_bytes()
+    result, dst = api.score_workbook(broken, in_place=True)
+    backup = broken.with_name("broken.bak.xlsx")
+    assert dst == broken and backup.read_bytes() == before
+    assert api.check_workbook(broken).report.valid
+    api.score_workbook(broken, in_place=True)
+    assert broken.with_name("broken.bak2.xlsx").exists()
+
+
+def test_score_cli(broken, tmp_path):
+    out = tmp_path / "cli.xlsx"
+    result = CliRunner().invoke(cli, ["score", str(broken), "-o", str(out)])
+    assert result.exit_code == 1  # the input had errors (now repaired in the output)
+    assert out.exists()
+    assert CliRunner().invoke(cli, ["score", str(broken)]).exit_code == 2
+    assert CliRunner().invoke(cli, ["score", str(broken), "-o", str(out), "--in-place"]).exit_code == 2
+
+
+def test_libreoffice_recalculates_the_scored_workbook(broken, tmp_path, soffice):
+    out = tmp_path / "scored.xlsx"
+    api.score_workbook(broken, out)
+    recalculated = libreoffice.recalculate([out], tmp_path / "lo")[0]
+    formulas = libreoffice.formula_cells(out)
+    cached = libreoffice.values(out, formulas)
+    lo = libreoffice.values(recalculated, formulas)
+    bad = [(k, cached[k], lo[k]) for k in formulas
+           if not (cached[k] == lo[k] or (isinstance(cached[k], (int, float)) and isinstance(lo[k], (int, float))
+                                          and abs(cached[k] - lo[k]) < 1e-9))]
+    assert bad == []
+
+
+def test_input_never_modified_by_check(broken):
+    before = sha(broken)
+    api.check_workbook(broken)
+    CliRunner().invoke(cli, ["check", str(broken)])
+    assert sha(broken) == before
+
