@@ -44,10 +44,10 @@ from xltools.filing import filing_from_dict, load_filing
 from xltools.model import Filing
 from xltools.scoring import Scorecard
 from xltools.spec import load_form
-from xltools.template import EXAMPLE, standard_set
+from xltools.template import standard_set
 from xltools.xlsx.cells import a1, a1_abs
 from xltools.xlsx.compare import diff
-from xltools.xlsx.layout import SHEET, Layout
+from xltools.xlsx.layout import DEFAULT_ROWS, SHEET, Layout
 from xltools.xlsx.writer import write_workbook
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -261,11 +261,8 @@ def committed_cases(tmp: Path) -> list[Case]:
     cases = []
     for name, kwargs in standard_set():
         committed = COMMITTED / name
-        if kwargs.get("data") is not None:
-            filing = load_filing(kwargs["data"])
-            rows = kwargs.get("rows", EXAMPLE[2])
-        else:
-            filing, rows = Filing(form=load_form(kwargs["form"])), 2
+        filing = load_filing(kwargs["data"]) if kwargs.get("data") else Filing(form=load_form(kwargs["form"]))
+        rows = kwargs.get("rows", DEFAULT_ROWS)
         fresh = tmp / name
         layout, card = write_workbook(fresh, filing, rows=rows)
         stale = diff(committed, fresh)
@@ -336,10 +333,10 @@ def test_libreoffice_agrees_with_python_and_cached_values(soffice, tmp_path):
         assert keys == {(t, r): f for t, s in book.sheets.items() for r, f in s.formulas.items()}, case.path
         cached = lo.values(case.path, keys)
         mine = {(t, r): book.sheets[t].values[r] for t, r in keys}
-        assert all(same(cached[k], mine[k]) for k in keys), case.path
+        assert cached == mine, case.path
         theirs = lo.values(case.out, keys)
         recalculated = read_book(case.out, {t: {r for tt, r in keys if tt == t} for t in book.sheets})
-        assert all(same(theirs[k], recalculated.sheets[k[0]].values[k[1]]) for k in keys), case.out
+        assert theirs == {(t, r): recalculated.sheets[t].values[r] for t, r in keys}, case.out
 
     elapsed = time.perf_counter() - start
     print(f"\ncross-engine: {len(cases)} workbooks ({per_form}, committed {len(committed)}), "
@@ -367,29 +364,24 @@ def _mismatches(tmp_path: Path, data: dict) -> list:
     return problems
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG percent-vs-plain: target 98% (cell 0.98, format 0%) with actual 93 (plain cell): Python "
-    "(parse.align) reads 93 as 93% and scores 93/98*10 = 9.49; the formula compares 93 >= 0.98 and "
-    "LibreOffice gives 10"))
-def test_bug_percent_target_with_plain_actual(soffice, tmp_path):
+def test_regression_percent_target_with_plain_actual(soffice, tmp_path):
     data = {"form": "dept", "indicators": [
         {"parent": "产出指标/数量指标", "leaf": "整洁率", "weight": 10, "target": "98%", "actual": 93}]}
     assert _mismatches(tmp_path, data) == []
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG percent-vs-plain (criteria forms): hubei 数量指标完成情况 (target ≥100%) with actual 98 typed "
-    "for 98%: Python 14.7, LibreOffice 15"))
-def test_bug_percent_target_with_plain_actual_hubei(soffice, tmp_path):
+def test_regression_percent_target_with_plain_actual_hubei(soffice, tmp_path):
     data = {"form": "hubei", "indicators": [{"path": "履职效能/数量/数量指标完成情况", "actual": 98}]}
     assert _mismatches(tmp_path, data) == []
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG reverse-tie: target ≤30, actual 59.9, weight 4.5: exact score (1-(59.9-30)/30)*4.5 = 0.015 "
-    "rounds half-up to 0.02 (LibreOffice); Python's Decimal computes 1 - 0.99666…67 = 0.00333…33 "
-    "(26 digits), *4.5 = 0.01499…985 and rounds to 0.01"))
-def test_bug_reverse_rule_half_cent_tie(soffice, tmp_path):
+def test_regression_reverse_rule_half_cent_tie(soffice, tmp_path):
     data = {"form": "dept", "indicators": [
         {"parent": "产出指标/质量指标", "leaf": "错案率", "weight": 4.5, "target": "≤30", "actual": 59.9}]}
+    assert _mismatches(tmp_path, data) == []
+
+
+def test_regression_reverse_rule_half_cent_tie_libreoffice_side(soffice, tmp_path):
+    data = {"form": "dept", "indicators": [
+        {"parent": "产出指标/质量指标", "leaf": "错案率", "weight": 1, "target": "≤12", "actual": 23.94}]}
     assert _mismatches(tmp_path, data) == []

@@ -67,6 +67,7 @@ def check_book(book) -> Result:
     reading = read_template(book) if is_template(book) else read_foreign(book)
     card = score(reading.filing)
     report = check(reading.filing, card).locate(reading.locate)
+    report = replace(report, issues=report.issues + tuple(reading.issues))
     if reading.kind == "template":
         extra = formula_issues(reading, book.sheets[reading.sheet], card)
         report = replace(report, issues=report.issues + tuple(extra))

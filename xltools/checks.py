@@ -9,7 +9,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Iterator
 
-from .model import FUNDING_COLUMNS, FUNDING_ROWS, Filing, Form, Group, child_weight, key
+from .model import FUNDING_COLUMNS, FUNDING_LABELS, FUNDING_SOURCES, FUNDING_USES, Filing, Form, Group, child_weight, key
 from .num import ZERO, fmt, pct, round_half_up
 from .parse import parse
 from .report import Issue, Location, Report
@@ -75,7 +75,7 @@ def check_leaf(r: LeafResult) -> Iterator[Issue]:
                 hint = "填报得分高于规则得分，按规则计" if stated > r.rule_score else "如需按实际情况扣分，请在偏差原因中说明"
                 yield Issue("score-differs-from-rule", "error", Location(where, "score"),
                             f"“{r.leaf.name}”填报{fmt(stated)}分，按规则应得{fmt(r.rule_score)}分（{r.explanation}）；{hint}")
-    if r.score < w and not r.reason and (r.rule_score is not None or stated is not None):
+    if r.score < w and not r.reason and r.rule_score is not None:
         yield Issue("missing-reason", "error", Location(where, "reason"),
                     f"“{r.leaf.name}”扣了{fmt(w - r.score)}分，请填写偏差原因分析及改进措施")
     if r.target.is_blank and r.leaf.rule.kind == "national" and r.actual.is_number:
@@ -87,24 +87,27 @@ def check_funding(filing: Filing, card: Scorecard) -> Iterator[Issue]:
     for name, values in rows.items():
         for col, value in values.items():
             if value.kind in ("error", "text"):
-                yield Issue("unparseable-value", "error", Location(FUNDING, f"{name}.{col}"),
-                            f"{FUNDING_ROWS[name]}的{FUNDING_COLUMNS[col]}“{value.text}”不是数字")
+                looks = parse(value.text).is_number  # "1,112.67" typed as text: formulas cannot add it
+                yield Issue("not-a-number" if looks else "unparseable-value", "error",
+                            Location(FUNDING, f"{name}.{col}"),
+                            f"{FUNDING_LABELS[name]}的{FUNDING_COLUMNS[col]}“{value.text}”"
+                            f"{'是文字格式的数字，公式无法计算' if looks else '不是数字'}，请只填数字（万元）")
         b, s = values["budget"], values["spent"]
         if b.is_number and s.is_number and s.number > b.number:
             yield Issue("spent-exceeds-budget", "error", Location(FUNDING, f"{name}.spent"),
-                        f"{FUNDING_ROWS[name]}：全年执行数{fmt(s.number)}万元超过全年预算数{fmt(b.number)}万元")
+                        f"{FUNDING_LABELS[name].removeprefix('其中：')}：全年执行数{fmt(s.number)}万元超过全年预算数{fmt(b.number)}万元")
     total = rows.get("total", {})
     for col, label in FUNDING_COLUMNS.items():
         whole = total.get(col)
-        parts = [rows[n][col] for n in ("fiscal", "carryover", "other") if n in rows]
+        parts = [rows[n][col] for n in FUNDING_SOURCES if n in rows]
         if whole is None or not whole.is_number:
             continue
-        for name in ("fiscal", "carryover", "other"):
+        for name in (*FUNDING_SOURCES, *FUNDING_USES):
             part = rows.get(name, {}).get(col)
             if part is not None and part.is_number and part.number > whole.number:
                 yield Issue("subamount-exceeds-total", "error", Location(FUNDING, f"{name}.{col}"),
-                            f"{FUNDING_ROWS[name]}的{label}{fmt(part.number)}万元大于合计{fmt(whole.number)}万元，"
-                            f"可能多输了一位")
+                            f"{FUNDING_LABELS[name].removeprefix('其中：')}的{label}{fmt(part.number)}万元"
+                            f"大于合计{fmt(whole.number)}万元，可能多输了一位")
         numbers = [p.number for p in parts if p.is_number]
         if numbers and sum(numbers, ZERO) != whole.number and all(
                 p.number <= whole.number for p in parts if p.is_number):
@@ -119,6 +122,8 @@ def check_funding(filing: Filing, card: Scorecard) -> Iterator[Issue]:
     stated_rate = parse(filing.stated_rate)
     if stated_rate.is_number and f.rate is not None:
         rate = stated_rate.number if stated_rate.ratio or stated_rate.number <= Decimal("1.5") else stated_rate.number / 100
+        if -rate.as_tuple().exponent < 2:  # 1.0 typed as 100%: at least whole percents
+            rate = rate.quantize(Decimal("0.01"))
         if not agrees(rate, f.rate):
             yield Issue("rate-differs", "error", Location(FUNDING, "rate"),
                         f"填报执行率{stated_rate.text}，按全年执行数/全年预算数计算应为{pct(f.rate)}")

@@ -206,6 +206,7 @@ def _register_more() -> None:
     """Commands that live in their own modules (one room each)."""
     from . import cli_bureau
     cli_bureau.register(cli)
+    from .excel import cli as excel_cli; excel_cli.register(cli)  # noqa: E702
 
 
 def main(argv=None):

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from .errors import SpecError
-from .num import RATE_PLACES, round_rate
+from .num import RATE_PLACES, guard_formula, round_rate
 
 #: What a derived cell shows when it cannot be computed (inputs missing, denominator 0).
 UNDEFINED = "—"
@@ -61,7 +61,8 @@ class Derivation:
         expr = KINDS[self.kind][0].format(*refs)
         denominator = refs[0] if self.kind == "adjust" else refs[1]
         numbers = ",".join(f"ISNUMBER({r})" for r in refs)
-        return f'IF(AND({numbers}),IF({denominator}<>0,ROUND({expr},{RATE_PLACES}),"{UNDEFINED}"),"{UNDEFINED}")'
+        return (f'IF(AND({numbers}),IF({denominator}<>0,{guard_formula(expr, RATE_PLACES)},"{UNDEFINED}"),'
+                f'"{UNDEFINED}")')
 
     def describe(self) -> str:
         a, b = self.inputs

@@ -25,7 +25,7 @@ from typing import Any
 import yaml
 
 from .errors import SpecError
-from .model import FUNDING_COLUMNS, FUNDING_ROWS, SEP, Entry, Filing, FundingRow, Leaf, key
+from .model import FUNDING_COLUMNS, FUNDING_LABELS, SEP, Entry, Filing, FundingRow, Leaf, key
 from .spec import LEAF_KEYS, _node, load_form
 
 ENTRY_KEYS = {"target", "actual", "score", "reason", "band", "inputs", "manual"}
@@ -95,8 +95,8 @@ def _filing(data: Any) -> Filing:
                                    inputs=dict(inputs))
     funding = {}
     for name, row in (data.get("funding") or {}).items():
-        if name not in FUNDING_ROWS or not isinstance(row, dict) or set(row) - set(FUNDING_COLUMNS):
-            raise SpecError(f"资金行应为 {', '.join(FUNDING_ROWS)}，每行可有 {', '.join(FUNDING_COLUMNS)}",
+        if name not in FUNDING_LABELS or not isinstance(row, dict) or set(row) - set(FUNDING_COLUMNS):
+            raise SpecError(f"资金行应为 {', '.join(FUNDING_LABELS)}，每行可有 {', '.join(FUNDING_COLUMNS)}",
                             key=f"funding.{name}")
         funding[name] = FundingRow(**row)
     stated = data.get("stated") or {}

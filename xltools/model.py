@@ -67,6 +67,12 @@ FUNDING_ROWS = {
     "carryover": "上年结转资金",
     "other": "其他资金",
 }
+#: Sources of the money: together they make up the total.
+FUNDING_SOURCES = ("fiscal", "carryover", "other")
+#: Rows other tables break the total down by instead (by use): read from foreign layouts and
+#: checked against the total, not written by the templates.
+FUNDING_USES = {"basic": "其中：基本支出", "projects": "项目支出"}
+FUNDING_LABELS = {**FUNDING_ROWS, **FUNDING_USES}
 FUNDING_COLUMNS = {"initial": "年初预算数", "budget": "全年预算数", "spent": "全年执行数"}
 
 

@@ -39,12 +39,29 @@ def round_half_up(value: Decimal, places: int = 2) -> Decimal:
         return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
 
 
+#: Scores and rates are rounded twice: first to 9 places, then to their own places.  Binary
+#: floating point in Excel/LibreOffice may land a hair below a half-cent tie (0.00499999999999989
+#: for 0.005) and Decimal division may land a hair below an exact tie (0.01499…9 for 0.015); the
+#: first rounding puts both on the tie, so both engines round it the same way.  Formulas use
+#: :func:`guard_formula` for the same two steps.
+GUARD_PLACES = 9
+
+
 def round2(value: Decimal) -> Decimal:
     return round_half_up(value, 2)
 
 
+def guarded(value: Decimal, places: int = 2) -> Decimal:
+    """ROUND(ROUND(value, 9), places)."""
+    return round_half_up(round_half_up(value, GUARD_PLACES), places)
+
+
+def guard_formula(expr: str, places: int = 2) -> str:
+    return f"ROUND(ROUND({expr},{GUARD_PLACES}),{places})"
+
+
 def round_rate(value: Decimal) -> Decimal:
-    return round_half_up(value, RATE_PLACES)
+    return guarded(value, RATE_PLACES)
 
 
 def floor_int(value: Decimal) -> Decimal:

@@ -43,6 +43,12 @@ CODES = {
     "formula-overwritten": "公式被改写为常数",
     "formula-changed": "公式与模板不一致",
     "cached-value-differs": "公式缓存值与重算结果不一致",
+    # whole-file outcomes of a collection (xltools collect)
+    "duplicate-unit": "同一单位同一年度有多份自评表",
+    "workbook-error": "工作簿无法读取",
+    "spec-error": "表式定义无法使用",
+    "template-error": "模板无法使用",
+    "internal-error": "程序内部错误",
 }
 
 

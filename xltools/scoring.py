@@ -17,7 +17,7 @@ from typing import Any
 
 from .model import Filing, Form, Group, Leaf, key
 from .num import ZERO, fmt, round2
-from .parse import PERCENT_POINTS_ABOVE, Value, number, parse
+from .parse import BLANK, PERCENT_POINTS_ABOVE, Value, number, parse
 from .rules import Problem, RuleInput
 from .rules.execution import Execution, execution_rate
 
@@ -155,6 +155,10 @@ def derived_actual(leaf: Leaf, inputs) -> tuple[Value | None, Problem | None]:
     values = [parse(inputs.get(name)) for name in leaf.derive.inputs]
     if all(v.is_blank for v in values):
         return None, None
+    for i, (name, v) in enumerate(zip(leaf.derive.inputs, values), 1):
+        if v.kind in ("text", "error"):
+            return None, Problem("not-a-number", f"计算依据“{name}”填的是“{v.text}”，不是数字，{leaf.name}无法计算",
+                                 field=f"in{i}")
     numbers = [v.number if v.is_number else None for v in values]
     rate = leaf.derive.compute(numbers)
     if rate is None:
@@ -173,16 +177,22 @@ def score_leaf(path: tuple[str, ...], leaf: Leaf, entry) -> LeafResult:
         derived, problem = derived_actual(leaf, entry.inputs)
         if problem:
             problems += (problem,)
-        if derived is not None:
-            actual = derived
+        if derived is not None or problem is not None:
+            # inputs were given: the rate is theirs (or undefined), never a value typed beside them
+            actual = derived if derived is not None else BLANK
     actual, note = prepare_actual(leaf.rule, actual)
     stated, stated_value = stated_number(entry.score)
     # the evaluator's own score: a separate 评价人评分 cell in our templates, else the stated 得分
-    judgement = stated_number(entry.manual)[0] if entry.manual is not None else stated
+    manual = stated_number(entry.manual)[0]
+    judgement = manual if manual is not None else stated
     reason = (entry.reason or "").strip(" ")  # like Excel's LEN(TRIM(x))>0: only spaces are blank
     raw_actual = entry.actual.text if isinstance(entry.actual, Value) else ("" if entry.actual is None else str(entry.actual))
     outcome = leaf.rule.evaluate(RuleInput(leaf.weight, target, actual, judgement, entry.band, raw_actual))
-    problems += outcome.problems
+    if any(p.code == "not-a-number" and p.field.startswith("in") for p in problems):
+        # the input that is not a number says why; "value missing" would only repeat it
+        problems += tuple(p for p in outcome.problems if p.code != "missing-value")
+    else:
+        problems += outcome.problems
     rule_score = round2(outcome.score) if outcome.score is not None else None
     explanation = outcome.explanation + (f"（{note}）" if note else "")
     if outcome.judged:

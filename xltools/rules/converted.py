@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from ..errors import SpecError
-from ..num import ZERO, clamp, fmt, round2
+from ..num import ZERO, clamp, fmt, guard_formula, guarded
 from .base import Outcome, Refs, Rule, RuleInput, lit, need_number, register, to_decimal
 
 
@@ -39,7 +39,7 @@ class Converted(Rule):
             return bad
         a, w = inp.actual.number, inp.weight
         scale = self._scale(w)
-        raw = round2(a / self.full * scale)
+        raw = guarded(a * scale / self.full)
         score = clamp(raw, ZERO, w)
         text = f"{self.source}{fmt(a)}分，折算{fmt(a)}/{fmt(self.full)}×{fmt(scale)}={fmt(raw)}分"
         if score != raw:
@@ -49,7 +49,7 @@ class Converted(Rule):
     def formula(self, refs: Refs) -> str:
         scale = lit(self.scale) if self.scale is not None else refs.weight
         a, w = refs.actual, refs.weight
-        return f"=IF(ISNUMBER({a}),MIN({w},MAX(0,ROUND({a}/{lit(self.full)}*{scale},2))),0)"
+        return f"=IF(ISNUMBER({a}),MIN({w},MAX(0,{guard_formula(f'{a}*{scale}/{lit(self.full)}')})),0)"
 
     def describe(self, weight: Decimal) -> str:
         return f"得分=({self.source}/{fmt(self.full)})×{fmt(self._scale(weight))}"

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from ..num import ONE, RATE_PLACES, ZERO, fmt, pct, round2, round_rate
+from ..num import ONE, RATE_PLACES, ZERO, fmt, guard_formula, guarded, pct, round_rate
 from .base import Outcome, Problem, Refs, Rule, RuleInput, register
 
 
@@ -19,7 +19,8 @@ def execution_rate(budget: Decimal | None, spent: Decimal | None) -> Decimal | N
 
 
 def rate_formula(budget: str, spent: str) -> str:
-    return f"IF(AND(ISNUMBER({budget}),ISNUMBER({spent}),{budget}>0),ROUND({spent}/{budget},{RATE_PLACES}),0)"
+    return (f"IF(AND(ISNUMBER({budget}),ISNUMBER({spent}),{budget}>0),"
+            f"{guard_formula(f'{spent}/{budget}', RATE_PLACES)},0)")
 
 
 @register
@@ -37,10 +38,10 @@ class Execution(Rule):
             return Outcome(ZERO, "全年预算数为0或未填写，执行率无法计算，得0分",
                            (Problem("budget-missing", "全年预算数为0或未填写，无法计算执行率", field="target"),))
         if spent is None:
-            return Outcome(ZERO, "全年执行数未填写，得0分",
-                           (Problem("missing-value", "全年执行数未填写", field="actual"),))
+            missing = (Problem("missing-value", "全年执行数未填写", field="actual"),) if inp.actual.is_blank else ()
+            return Outcome(ZERO, "全年执行数未填写或不是数字，得0分", missing)
         rate = execution_rate(budget, spent)
-        score = round2(w * min(ONE, rate))
+        score = guarded(w * min(ONE, rate))
         text = f"执行率={fmt(spent)}/{fmt(budget)}={pct(rate)}，得分={fmt(w)}×{pct(min(ONE, rate))}={fmt(score)}分"
         if rate > ONE:
             text += "（执行率超过100%，按满分计）"
@@ -48,7 +49,7 @@ class Execution(Rule):
 
     def formula(self, refs: Refs) -> str:
         rate = rate_formula(refs.target, refs.actual)
-        return f"=MAX(0,ROUND({refs.weight}*MIN(1,{rate}),2))"
+        return f"=MAX(0,{guard_formula(f'{refs.weight}*MIN(1,{rate})')})"
 
     def describe(self, weight: Decimal) -> str:
         return f"执行率=全年执行数/全年预算数；得分=分值×执行率，最高{fmt(weight)}分"

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
-from ..num import HUNDRED, ZERO, fmt, round2
+from ..num import HUNDRED, ZERO, fmt, guard_formula, guarded
 from ..parse import Value, align
 from .base import Outcome, Problem, Refs, Rule, RuleInput, register, show
 from .judged import Qualitative, judged_formula
@@ -30,22 +30,22 @@ def national_score(op: str | None, t: Decimal, a: Decimal, w: Decimal) -> Decima
             return w
         if t <= 0 or a >= 2 * t:
             return ZERO
-        return round2((1 - (a - t) / t) * w)
+        return guarded((2 * t - a) * w / t)  # = (1 − (a−t)/t)·w
     if op not in POSITIVE and t == 0:
         return w if a <= 0 else ZERO
     if a >= t:
         return w
     if t <= 0:
         return ZERO
-    return max(ZERO, round2(a / t * w))
+    return max(ZERO, guarded(a * w / t))  # = a/t·w
 
 
 def _positive(w: str, t: str, a: str) -> str:
-    return f"IF({a}>={t},{w},IF({t}<=0,0,MAX(0,ROUND({a}/{t}*{w},2))))"
+    return f"IF({a}>={t},{w},IF({t}<=0,0,MAX(0,{guard_formula(f'{a}*{w}/{t}')})))"
 
 
 def _negative(w: str, t: str, a: str) -> str:
-    return f"IF({a}<={t},{w},IF(OR({t}<=0,{a}>=2*{t}),0,ROUND((1-({a}-{t})/{t})*{w},2)))"
+    return f"IF({a}<={t},{w},IF(OR({t}<=0,{a}>=2*{t}),0,{guard_formula(f'(2*{t}-{a})*{w}/{t}')}))"
 
 
 def _equal(w: str, t: str, a: str) -> str:

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from ..errors import SpecError
-from ..num import HUNDRED, STEP_PLACES, ZERO, ceil_int, floor_int, fmt, round2, round_half_up
+from ..num import HUNDRED, STEP_PLACES, ZERO, ceil_int, floor_int, fmt, guard_formula, guarded, round2, round_half_up
 from .base import Outcome, Refs, Rule, RuleInput, lit, need_number, register, to_decimal
 
 SIDES = {"below": "低于", "above": "超过", "both": "偏离"}
@@ -91,7 +91,7 @@ class Step(Rule):
             return Outcome(w, f"{head}，达到标准，得满分{fmt(w)}分")
         steps = self.steps(deficit)
         deduction = steps * self.per_step(w)
-        score = max(ZERO, round2(w - deduction))
+        score = max(ZERO, guarded(w - deduction))
         text = (f"{head}，{SIDES[self.sides]}{self._show_gap(deficit)}，每{self._show_gap(self.step)}扣"
                 f"{fmt(self.per_step(w))}分（{COUNTING[self.counting]}），扣{fmt(round2(deduction))}分，"
                 f"得{fmt(score)}分")
@@ -118,7 +118,7 @@ class Step(Rule):
                  "started": f"(-INT(-ROUND({ratio},{STEP_PLACES})))"}[self.counting]
         per = lit(self.deduct) if self.deduct is not None else f"{lit(self.deduct_share)}*{w}"
         return (f"=IF(ISNUMBER({refs.actual}),IF({deficit}<=0,{w},"
-                f"MAX(0,ROUND({w}-{steps}*{per},2))),0)")
+                f"MAX(0,{guard_formula(f'{w}-{steps}*{per}')})),0)")
 
     def describe(self, weight: Decimal) -> str:
         per = (f"扣{fmt(self.deduct)}分" if self.deduct is not None

@@ -8,12 +8,13 @@ writer (to compute the cached value of every formula) and by the reader.  Pure: 
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from ..model import Entry, Filing, Form, FundingRow, Leaf, key
-from ..parse import Value, parse
+from ..parse import Value, align, parse
 from ..rules.national import DIRECTIONS, National
+from ..scoring import prepare_actual
 
 
 @dataclass(frozen=True)
@@ -69,21 +70,46 @@ def to_cell(raw) -> Cell:
 
 
 def row_for(parent: tuple[str, ...], leaf: Leaf | None, entry: Entry) -> Row:
-    """The cells of one row from a typed entry (a filing made from YAML, or a foreign table)."""
+    """The cells of one row from a typed entry (a filing made from YAML, or a foreign table).
+
+    Numbers are written in the unit the formulas compare them in: an actual typed as a plain 93
+    against a percentage target (or for a rate rule) is written as 93 %, as Python reads it.
+    """
     if leaf is None:
         return Row(key=key(parent + ("",)))
     raw_target = entry.target if entry.target is not None else leaf.target
     target = parse(raw_target)
+    actual = parse(entry.actual)
     op = ""
     if isinstance(leaf.rule, National):
         op = target.op or (DIRECTIONS.get(leaf.rule.direction, "") if leaf.rule.direction else "")
         if not op and not target.is_number and not target.is_blank:
             op = "定性"
+        if target.is_number and actual.is_number and target.ratio != actual.ratio:
+            aligned = align(target, actual)
+            if not isinstance(aligned, str):
+                target = replace(target, number=aligned.target, ratio=True, unit="%")
+                actual = replace(actual, number=aligned.actual, ratio=True, unit="%")
+    else:
+        actual, _ = prepare_actual(leaf.rule, actual)
     manual = _manual(parent + (leaf.name,), leaf, entry)
-    inputs = tuple(to_cell(entry.inputs.get(name)) for name in leaf.derive.inputs) if leaf.derive else (Cell(), Cell())
+    inputs = (Cell(), Cell())
+    typed = _cell(actual)
+    if leaf.derive:
+        inputs = tuple(to_cell(entry.inputs.get(name)) for name in leaf.derive.inputs)
+        if any(c.value is not None for c in inputs):
+            typed = Cell()  # computed from its inputs by the formula
     return Row(key=key(parent + (leaf.name,)), name=leaf.name, weight=leaf.weight, op=op,
-               target=to_cell(raw_target), actual=Cell() if leaf.derive else to_cell(entry.actual),
-               manual=manual, reason=(entry.reason or ""), band=entry.band or "", inputs=inputs)
+               target=_cell(target), actual=typed, manual=manual, reason=(entry.reason or ""),
+               band=entry.band or "", inputs=inputs)
+
+
+def _cell(value: Value) -> Cell:
+    if value.is_number:
+        return Cell(value.number, number_format(value))
+    if value.is_blank:
+        return Cell()
+    return Cell(value.text)
 
 
 def _manual(path: tuple[str, ...], leaf: Leaf, entry: Entry) -> Decimal | None:
@@ -93,21 +119,22 @@ def _manual(path: tuple[str, ...], leaf: Leaf, entry: Entry) -> Decimal | None:
     given = parse(entry.manual)
     if given.is_number:
         return given.number
-    result = score_leaf(path, leaf, entry)
+    result = score_leaf(path, leaf, replace(entry, manual=None))
     if result.stated is not None and (result.judged or result.score == result.stated != result.rule_score):
         return result.stated
     return None
 
 
-def _value(cell: Cell, op: str = "", rate: bool = False) -> Value:
-    """How Python reads a template cell: exactly what the formula sees."""
+def cell_value(cell: Cell, op: str = "", rate: bool = False) -> Value:
+    """How Python reads a template cell: exactly what the formula sees.  A number is a number
+    (a rate rule's always a fraction; no unit conversion, as in the formulas); text is text, even
+    when it looks like a number ("1,112.67" typed as text is not a number to ISNUMBER)."""
     if cell.value is None:
         return parse(None)
     if isinstance(cell.value, Decimal):
         if op == "定性":
             return Value("text", text=str(cell.value))
-        return Value("number", text=str(cell.value), op=op or None, number=cell.value,
-                     ratio=rate or "%" in cell.fmt)
+        return Value("number", text=str(cell.value), op=op or None, number=cell.value, ratio=rate)
     text = str(cell.value)
     return Value("text" if text.strip() else "blank", text=text)
 
@@ -124,13 +151,13 @@ def filing_from_rows(form: Form, rows: list[tuple[tuple[str, ...], Leaf, Row]], 
         if key(path) not in known:
             added.setdefault(parent, []).append(leaf)
         rate = bool(getattr(leaf.rule, "percent", False))
-        target = _value(row.target, row.op if isinstance(leaf.rule, National) else "", rate)
+        target = cell_value(row.target, row.op if isinstance(leaf.rule, National) else "", rate)
         if row.op == "定性" and isinstance(leaf.rule, National):
             target = Value("text", text=target.text or "定性")
         inputs = {}
         if leaf.derive:
-            inputs = {name: cell.value for name, cell in zip(leaf.derive.inputs, row.inputs)}
-        entries[key(path)] = Entry(target=target, actual=_value(row.actual, rate=rate), manual=row.manual,
+            inputs = {name: cell_value(cell) for name, cell in zip(leaf.derive.inputs, row.inputs)}
+        entries[key(path)] = Entry(target=target, actual=cell_value(row.actual, rate=rate), manual=row.manual,
                                    reason=row.reason or None, band=row.band or None, inputs=inputs,
                                    score=row.stated)
     filing_form = form.with_leaves(added) if added else form

@@ -20,7 +20,8 @@ from .reader import Reading
 
 #: Header titles -> column key.  Checked in order; the first match wins for a cell.
 HEADERS = (
-    ("偏差原因", "reason"), ("一级指标", "l1"), ("二级指标", "l2"), ("三级指标", "l3"),
+    ("偏差原因", "reason"), ("指标方向", "op"), ("指标性质", "op"), ("一级指标", "l1"), ("二级指标", "l2"),
+    ("三级指标", "l3"), ("绩效目标", "goal"),
     ("年度指标值", "target"), ("指标值", "target"), ("目标值", "target"), ("实际完成值", "actual"),
     ("实际完成", "actual"), ("实际值", "actual"), ("分值", "weight"), ("权重", "weight"), ("得分", "score"),
     ("指标解释", "note"), ("评价标准", "criteria"),
@@ -28,8 +29,9 @@ HEADERS = (
 FUNDING_HEADERS = (("年初预算数", "initial"), ("全年预算数", "budget"), ("调整后预算数", "budget"),
                    ("全年执行数", "spent"), ("执行数", "spent"), ("执行率", "rate"), ("得分", "score"),
                    ("分值", "weight"))
-FUNDING_LABELS = (("财政拨款", "fiscal"), ("上年结转", "carryover"), ("其他资金", "other"), ("合计", "total"),
-                  ("年度资金总额", "total"), ("资金总额", "total"))
+FUNDING_LABELS = (("财政拨款", "fiscal"), ("上年结转", "carryover"), ("其他资金", "other"), ("基本支出", "basic"),
+                  ("项目支出", "projects"), ("合计", "total"), ("年度资金总额", "total"), ("资金总额", "total"),
+                  ("支出总额", "total"))
 WEIGHT_IN_NAME = re.compile(r"^(.*?)[（(]\s*(\d+(?:\.\d+)?)\s*分?\s*[)）]\s*$")
 SCAN_ROWS = 80
 
@@ -57,6 +59,9 @@ def find_header(grid: Grid) -> tuple[int, dict[str, int]] | None:
                 if title in text and name not in cols:
                     cols[name] = c
                     break
+        if "goal" in cols and "l2" not in cols and "l1" in cols:  # 绩效目标 | 一级指标 | 三级指标
+            cols["l2"], cols["l1"] = cols["l1"], cols.pop("goal")
+        cols.pop("goal", None)
         if "l3" in cols and ("score" in cols or "weight" in cols) and len(cols) >= 4:
             if best is None or len(cols) > len(best[1]):
                 best = (r, cols)
@@ -168,6 +173,10 @@ def _build(book: Book, grid: Grid, form: Form, rows, cols, total_row, header_row
                 order.append(parent)
             path = parent + (leaf.name,)
         raw = {k: grid.value(r, cols[k]) if k in cols else None for k in ("target", "actual", "score")}
+        op = grid.text(r, cols["op"]) if "op" in cols else ""
+        if op in ("≥", ">", "≤", "<", "=") and raw["target"] is not None and parse(raw["target"]).op is None:
+            target_value = parse(raw["target"])
+            raw["target"] = op + (target_value.display() if target_value.is_number else str(raw["target"]))
         entries[key(path)] = Entry(target=_typed(raw["target"]), actual=_typed(raw["actual"]),
                                    score=_typed(raw["score"]), reason=grid.text(r, cols["reason"]) if "reason" in cols else None)
         reading.rows[key(path)] = r
@@ -233,7 +242,7 @@ def _funding_rows(grid: Grid, header: int, cols: dict[str, int], stop: int, read
     first_value = min(cols.values())
     rows: dict[str, FundingRow] = {}
     stated: dict = {}
-    for r in range(header + 1, min(stop, header + 8)):
+    for r in range(header + 1, min(stop, header + 10)):
         label = "".join(_norm(grid.text(r, c)) for c in range(0, first_value))
         name = next((n for title, n in FUNDING_LABELS if title in label), None)
         if name is None or name in rows:
@@ -265,7 +274,8 @@ def _totals(grid: Grid, r: int, cols, reading: Reading) -> dict:
             out["grade"] = m.group(1)
             reading.spots[("总分", "grade")] = (r, c)
         elif c > cols.get("score", 0) and text and not out.get("grade") and not parse(text).is_number:
-            out.setdefault("grade", text)
+            out["grade"] = text
+            reading.spots[("总分", "grade")] = (r, c)
     return out
 
 

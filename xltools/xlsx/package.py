@@ -8,8 +8,10 @@ that names the file and says what to do.
 """
 from __future__ import annotations
 
+import math
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 import xml.etree.ElementTree as ET
@@ -34,10 +36,16 @@ class Limits:
     max_part_bytes: int = 100 * 1024 * 1024
     max_ratio: int = 200  # unpacked/packed, for parts over 1 MiB unpacked
     max_rows: int = 20000  # rows read per sheet
-    max_cells: int = 500000
+    max_cells: int = 500000  # <c> elements per sheet, empty ones included (they cost parsing time too)
+    max_merges: int = 5000  # merged ranges per sheet (lookups are linear in them)
 
 
 DEFAULT_LIMITS = Limits()
+#: What reading a damaged zip can raise, besides OSError: a bad CRC or header (BadZipFile), a broken
+#: deflate stream (zlib.error), an entry cut short (EOFError), an encrypted entry (RuntimeError), an
+#: unsupported compression method or zip version (NotImplementedError).
+ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, RuntimeError, NotImplementedError, ValueError, OSError)
+SPREADSHEET_TYPES = ("spreadsheetml", "ms-excel")
 PERCENT_FORMAT_IDS = {9, 10}
 BUILTIN_FORMATS = {0: "General", 1: "0", 2: "0.00", 3: "#,##0", 4: "#,##0.00", 9: "0%", 10: "0.00%",
                    11: "0.00E+00", 49: "@"}
@@ -129,7 +137,7 @@ def open_book(path: str | Path, limits: Limits = DEFAULT_LIMITS, *, sheets: set[
                             "请在 Excel/WPS 中“另存为”Excel 工作簿（*.xlsx）后再试。")
     try:
         archive = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+    except ZIP_ERRORS as exc:
         raise WorkbookError(f"{path.name}：文件已损坏，无法解压（{type(exc).__name__}）。请重新保存或重新发送。") from None
     with archive:
         _check_zip(path, archive, limits)
@@ -161,6 +169,12 @@ def _check_zip(path: Path, archive: zipfile.ZipFile, limits: Limits) -> None:
         if info.file_size > 1024 * 1024 and info.file_size > limits.max_ratio * max(1, info.compress_size):
             raise WorkbookError(f"{path.name}：部件 {info.filename} 压缩比异常（{info.file_size // max(1, info.compress_size)}:1），"
                                 "可能是“压缩炸弹”，已拒绝读取。")
+    for info in infos:
+        name = info.filename.replace("\\", "/")
+        if name.startswith("/") or ".." in name.split("/") or ":" in name.split("/")[0]:
+            raise WorkbookError(f"{path.name}：压缩包内有可疑的路径“{info.filename[:80]}”（指向包外），"
+                                "不像正常的工作簿，已拒绝读取。")
+    _check_entries(path, archive, infos)
     names = {i.filename for i in infos}
     if "xl/workbook.xml" not in names and not any(n.endswith("workbook.xml") for n in names):
         if "content.xml" in names and "mimetype" in names:
@@ -170,12 +184,29 @@ def _check_zip(path: Path, archive: zipfile.ZipFile, limits: Limits) -> None:
         raise WorkbookError(f"{path.name}：压缩包里没有工作簿内容（xl/workbook.xml），不是有效的 .xlsx 文件。")
 
 
+def _check_entries(path: Path, archive: zipfile.ZipFile, infos) -> None:
+    """Inflate every entry once (streaming, nothing kept) so that a damaged or encrypted part is a
+    clear error here, not a crash later in a part the reader does not parse (score copies them all).
+    Sizes were checked first, so this costs at most ``max_total_bytes`` of inflating."""
+    for info in infos:
+        if info.flag_bits & 0x1:
+            raise WorkbookError(f"{path.name}：压缩包内的部件 {info.filename} 设置了压缩密码（加密），无法读取。"
+                                "请在 Excel/WPS 中打开后另存为普通的 Excel 工作簿（*.xlsx），再试。")
+        try:
+            with archive.open(info) as f:
+                while f.read(1 << 20):
+                    pass
+        except ZIP_ERRORS as exc:
+            raise WorkbookError(f"{path.name}：部件 {info.filename} 无法解压（{type(exc).__name__}），文件已损坏。"
+                                "请重新保存或重新发送。") from None
+
+
 def _xml(path: Path, archive: zipfile.ZipFile, part: str):
     try:
         data = archive.read(part)
     except KeyError:
         return None
-    except (zipfile.BadZipFile, OSError, EOFError, RuntimeError, NotImplementedError, ValueError) as exc:
+    except ZIP_ERRORS as exc:
         raise WorkbookError(f"{path.name}：部件 {part} 无法解压（{type(exc).__name__}），文件可能已损坏。") from None
     try:
         return parse_xml(data)
@@ -253,7 +284,7 @@ def _read_book(path: Path, archive: zipfile.ZipFile, limits: Limits, only: set[s
     for dn in root.iter(f"{NS}definedName"):
         if dn.get("localSheetId") is not None:
             continue
-        parsed = _parse_ref(dn.text or "")
+        parsed = parse_ref(dn.text or "")
         if parsed:
             names[dn.get("name", "")] = parsed
     has_vba = any(i.filename.lower().endswith("vbaproject.bin") for i in archive.infolist())
@@ -263,7 +294,7 @@ def _read_book(path: Path, archive: zipfile.ZipFile, limits: Limits, only: set[s
 _REF = re.compile(r"^(?:'((?:[^']|'')+)'|([^'!]+))!\$?([A-Z]{1,3})\$?(\d+)(?::\$?([A-Z]{1,3})\$?(\d+))?$")
 
 
-def _parse_ref(text: str) -> tuple[str, int, int, int, int] | None:
+def parse_ref(text: str) -> tuple[str, int, int, int, int] | None:
     m = _REF.match(text.strip().lstrip("="))
     if not m:
         return None

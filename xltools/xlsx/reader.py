@@ -17,11 +17,12 @@ from decimal import Decimal
 from ..errors import SpecError, WorkbookError
 from ..model import FUNDING_COLUMNS, SEP, Filing, Form, FundingRow, Group, Leaf, key
 from ..num import dec
-from ..report import Location
+from ..parse import parse
+from ..report import Issue, Location
 from ..rules.national import National
 from ..spec import form_from_dict
 from . import formulas
-from .cellvalues import Cell, Row, filing_from_rows
+from .cellvalues import Cell, Row, cell_value, filing_from_rows
 from .cells import a1
 from .layout import META_SHEET
 from .package import Book, CellData, Grid
@@ -52,7 +53,7 @@ class Reading:
     spots: dict[tuple[str, str], tuple[int, int]] = field(default_factory=dict)  # (path, field) -> cell
     owned: list[Owned] = field(default_factory=list)
     group_rows: dict[str, int] = field(default_factory=dict)  # group key -> first row
-    notes: list[str] = field(default_factory=list)
+    issues: list[Issue] = field(default_factory=list)  # input problems only the layout can see
 
     def locate(self, loc: Location) -> Location:
         """Complete a logical location with sheet and cell."""
@@ -121,7 +122,10 @@ def read_template(book: Book) -> Reading:
         seen.add(key(parent + (name,)))
         reading.rows[key(parent + (name,))] = r
         rows.append((parent, leaf, row))
-        _own_row(reading, grid, r, col, leaf, key(parent + (name,)))
+        derived_typed = (leaf.derive is not None and grid.get(r, col["actual"]).formula is None
+                         and all(grid.value(r, col[k]) in (None, "") for k in ("in1", "in2") if k in col))
+        _own_row(reading, grid, r, col, leaf, key(parent + (name,)), derived_typed)
+        reading.issues.extend(_typed_issues(grid, r, col, leaf, sheet_name))
     funding = _funding(book, grid, reading) if form.funding is not None else {}
     unit = grid.text(*_cell(book, "XL_UNIT")) if "XL_UNIT" in book.names else ""
     year = _year(grid.value(*_cell(book, "XL_YEAR"))) if "XL_YEAR" in book.names else None
@@ -211,12 +215,35 @@ def _row(grid: Grid, r: int, col, parent, cell_key, spec_leaves, national) -> tu
                      inputs=(to_cell(get("in1")), to_cell(get("in2"))), stated=stated)
 
 
-def _own_row(reading: Reading, grid: Grid, r: int, col, leaf: Leaf, leaf_key: str) -> None:
+def _own_row(reading: Reading, grid: Grid, r: int, col, leaf: Leaf, leaf_key: str, derived_typed: bool) -> None:
     reading.owned.append(Owned(r, col["score"], formulas.counted_score(col, r), "leaf-score", leaf_key))
     if "rule_score" in col and "manual" in col:
         reading.owned.append(Owned(r, col["rule_score"], formulas.rule_score(leaf.rule, col, r), "rule-score", leaf_key))
-    if leaf.derive is not None and "in1" in col:
+    if leaf.derive is not None and "in1" in col and not derived_typed:
         reading.owned.append(Owned(r, col["actual"], formulas.derived_actual(leaf.derive, col, r), "derived", leaf_key))
+
+
+def _typed_issues(grid: Grid, r: int, col, leaf: Leaf, sheet: str) -> list[Issue]:
+    """Numbers typed as text, which the formulas cannot use, and percent/plain mix-ups."""
+    out = []
+    name = leaf.name
+    where = lambda c: Location("", "", sheet, a1(r, col[c]))  # noqa: E731
+    target, actual, weight = grid.get(r, col["target"]), grid.get(r, col["actual"]), grid.get(r, col["weight"])
+    if isinstance(target.value, str) and isinstance(leaf.rule, National) and parse(target.value).is_number:
+        value = parse(target.value)
+        hint = f"在“指标方向”选“{value.op}”，" if value.op else ""
+        out.append(Issue("not-a-number", "error", where("target"),
+                         f"“{name}”年度指标值写成了文字“{target.value}”，公式无法按数字计分；请{hint}在年度指标值中只填数字"
+                         f"{parse(target.value).display().lstrip(value.op or '')}"))
+    if isinstance(weight.value, str) and weight.value.strip():
+        out.append(Issue("not-a-number", "error", where("weight"),
+                         f"“{name}”分值写成了文字“{weight.value}”，按0分计；请只填数字"))
+    if (isinstance(leaf.rule, National) and isinstance(target.value, float) and isinstance(actual.value, float)
+            and "%" in target.fmt and "%" not in actual.fmt and abs(actual.value) > 1.5):
+        out.append(Issue("unit-mismatch", "warning", where("actual"),
+                         f"“{name}”年度指标值是百分数，实际完成值却是 {actual.value:g}；如果是百分之{actual.value:g}，"
+                         f"请输入 {actual.value:g}%"))
+    return out
 
 
 def _funding(book: Book, grid: Grid, reading: Reading) -> dict[str, FundingRow]:
@@ -229,8 +256,7 @@ def _funding(book: Book, grid: Grid, reading: Reading) -> dict[str, FundingRow]:
                 continue
             r, c = _cell(book, name)
             reading.spots[("资金情况", f"{row_name}.{column}")] = (r, c)
-            cell = to_cell(grid.get(r, c))
-            values[column] = cell.value
+            values[column] = cell_value(to_cell(grid.get(r, c)))
         out[row_name] = FundingRow(**values)
     if all(n in book.names for n in ("XL_FUND_RATE", "XL_FUND_SCORE", "XL_FUND_WEIGHT")):
         budget, spent = _cell(book, "XL_FUND_TOTAL_BUDGET"), _cell(book, "XL_FUND_TOTAL_SPENT")

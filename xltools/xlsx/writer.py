@@ -252,9 +252,12 @@ class _Writer:
         self._write_cell(r, c("target"), row.target, input_=national or leaf.rule.kind in ("national",))
         derived = leaf is not None and leaf.derive is not None
         if derived:
-            value = result.actual.number if result and result.actual.is_number else None
-            ws.write_formula(r, c("actual"), formulas.derived_actual(leaf.derive, L.col, r), st.formula_rate,
-                             float(value) if value is not None else UNDEFINED)
+            if row.actual.value is not None:  # a rate typed without its figures: kept as typed
+                self._write_cell(r, c("actual"), row.actual, input_=True)
+            else:
+                value = result.actual.number if result and result.actual.is_number else None
+                ws.write_formula(r, c("actual"), formulas.derived_actual(leaf.derive, L.col, r), st.formula_rate,
+                                 float(value) if value is not None else UNDEFINED)
             for i, name in enumerate(leaf.derive.inputs):
                 cell = row.inputs[i]
                 column = c(f"in{i + 1}")

@@ -1,0 +1,460 @@
+"""The finance bureau's job: distribute pre-filled templates, units fill them, collect them back.
+
+The whole round trip runs once per module (fixtures): unit lists as CSV and XLSX (with bad rows) →
+``distribute`` → workbooks filled with openpyxl as a user's tool would, plus a truncated file, an
+empty file, a foreign-layout table and a duplicated unit → ``collect`` → summary workbook + CSV.
+"""
+from __future__ import annotations
+
+import csv
+import json
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+from decimal import Decimal
+from pathlib import Path
+
+import openpyxl
+import pytest
+import xlsxwriter
+from openpyxl.utils.cell import range_boundaries
+
+from xltools import api
+from xltools.cli import main
+from xltools.collect import (Collection, collect, csv_paths, escape_csv, map_files, records, summarize_file,
+                             write_summary)
+from xltools.distribute import distribute, safe_stem, unique_names
+
+# -- the bureau's tables -----------------------------------------------------------------------
+
+DEPT_UNITS = ["城市管理局", "园林绿化中心", "市政设施维护中心", "环境卫生管理处", "=1+2 执法大队"]
+INDICATORS = [  # 一级, 二级, 三级, 年度指标值, 分值 — weights add up: 50 + 30 + 10 (+ 10 资金)
+    ("产出指标（50分）", "数量指标", "执法案件", "≥100件", 20),
+    ("", "", "罚没收入", "≥400万元", 10),
+    ("", "质量指标", "处罚错案率", "≤5%", 10),
+    ("", "时效指标", "结案及时率", "≥95%", 10),
+    ("效益指标", "社会效益指标", "投诉办结率", "≥98%", 30),
+    ("满意度指标", "服务对象满意度指标", "群众满意度", "≥90%", 10),
+]
+
+
+def write_units_csv(path: Path) -> Path:
+    rows = [["2024年度部门整体支出绩效自评单位名单"],
+            ["序号", " 单位名称 ", "年度", "表式", "年初预算数（万元）", "全年预算数（万元）", "全年执行数（万元）", "联系人"]]
+    for i, unit in enumerate(DEPT_UNITS, 1):
+        rows.append([i, f" {unit} ", "2024", "dept" if i % 2 else "部门整体", "1,064.54", "1,112.67", f"{1000 + i * 20:,.2f}",
+                     "张三"])
+    rows.append([6, "", "2024", "dept", "1", "2", "1", ""])  # missing name
+    rows.append([7, "某某局", "2024", "xyz", "1", "2", "1", ""])  # unknown form
+    rows.append([8, "某某中心", "2024", "dept", "1", "一千", "1", ""])  # budget as words
+    with open(path, "w", encoding="utf-8-sig", newline="") as f:
+        csv.writer(f).writerows(rows)
+    return path
+
+
+def write_indicators_csv(path: Path, units) -> Path:
+    with open(path, "w", encoding="utf-8-sig", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["单位名称", "一级指标", "二级指标", "三级指标", "年度指标值", "分值"])
+        for unit in units:
+            for row in INDICATORS:
+                w.writerow([unit, *row])
+        w.writerow(["不在名单里的单位", "产出指标", "数量指标", "x", "1", "1"])
+    return path
+
+
+def write_units_xlsx(path: Path) -> Path:
+    book = xlsxwriter.Workbook(str(path))
+    ws = book.add_worksheet("名单")
+    ws.write_row(0, 0, ["2023年度自评单位（财政局绩效科导出）"])
+    ws.write_row(1, 0, ["单位名称", "表式", "年度", "全年预算数", "全年执行数", "备注"])
+    ws.write_row(2, 0, ["云南某城管局", "yunnan", 2023, 500, 480, ""])
+    ws.write_row(3, 0, ["项目甲", "项目支出", "2023年", "200.5", "180", ""])
+    ws.write_row(4, 0, ["CON", "dept", 2023, "1,000", "1,000", ""])
+    ws.write_row(5, 0, ["", "dept", 2023, 1, 1, "缺名称"])
+    book.close()
+    return path
+
+
+# -- filling as a user would (openpyxl) ------------------------------------------------------------
+
+
+def _range(wb, name):
+    sheet, ref = next(iter(wb.defined_names[name].destinations))
+    return wb[sheet], range_boundaries(ref.replace("$", ""))
+
+
+def _set(cell, value):
+    if isinstance(value, str) and value.endswith("%"):
+        cell.value, cell.number_format = float(value[:-1]) / 100, "0%"
+    else:
+        cell.value = value
+
+
+def fill(path: Path, actual: dict, reason: dict | None = None, spent=None, overwrite_score: dict | None = None):
+    """Type values into a distributed template the way a user's tool does (no recalculation)."""
+    wb = openpyxl.load_workbook(path)
+    ws, (c3, r1, _, r2) = _range(wb, "XL_IND_L3")
+    col = {k: _range(wb, f"XL_IND_{k.upper()}")[1][0] for k in ("actual", "reason", "score")}
+    for r in range(r1, r2 + 1):
+        name = ws.cell(r, c3).value
+        if name in actual:
+            _set(ws.cell(r, col["actual"]), actual[name])
+        if reason and name in reason:
+            ws.cell(r, col["reason"]).value = reason[name]
+        if overwrite_score and name in overwrite_score:
+            ws.cell(r, col["score"]).value = overwrite_score[name]
+    if spent is not None:
+        ws, (c, r, _, _) = _range(wb, "XL_FUND_TOTAL_SPENT")
+        ws.cell(r, c).value = spent
+    wb.save(path)
+
+
+GOOD = {"执法案件": 120, "罚没收入": 437, "处罚错案率": "0%", "结案及时率": "96%", "投诉办结率": "99%",
+        "群众满意度": "93%"}
+
+
+def write_foreign(path: Path) -> Path:
+    """A 自评表 in the official layout, typed by hand (not from our template)."""
+    book = xlsxwriter.Workbook(str(path))
+    ws = book.add_worksheet("Sheet1")
+    ws.write_row(0, 0, ["2024年度部门整体支出绩效自评表"])
+    ws.write_row(1, 0, ["部门名称", "外部格式单位"])
+    ws.write_row(2, 0, ["资金情况（万元）", "", "年初预算数", "全年预算数", "全年执行数", "分值", "执行率", "得分"])
+    ws.write_row(3, 0, ["年度资金总额", "", 100, 100, 95, 10, 0.95, 9.5])
+    ws.write_row(4, 0, ["一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分", "偏差原因分析及改进措施"])
+    ws.write_row(5, 0, ["产出指标", "数量指标", "巡查次数", "≥100次", "120次", 50, 50, ""])
+    ws.write_row(6, 0, ["效益指标", "社会效益指标", "投诉下降率", "≥10%", "12%", 30, 30, ""])
+    ws.write_row(7, 0, ["满意度指标", "服务对象满意度指标", "满意度", "≥90%", "95%", 10, 10, ""])
+    ws.write_row(8, 0, ["总分", "", "", "", "", 100, 99.5, "优"])
+    book.close()
+    return path
+
+
+@pytest.fixture(scope="module")
+def bureau(tmp_path_factory):
+    root = tmp_path_factory.mktemp("bureau")
+    units_csv = write_units_csv(root / "单位名单.csv")
+    indicators = write_indicators_csv(root / "指标.csv", DEPT_UNITS)
+    units_xlsx = write_units_xlsx(root / "单位名单.xlsx")
+    out_csv = root / "发出" / "2024"
+    out_xlsx = root / "发出" / "2023"
+    manifest_csv = distribute(units_csv, out_csv, indicators=indicators, workers=2)
+    manifest_xlsx = distribute(units_xlsx, out_xlsx, workers=1)
+
+    back = root / "收回"
+    (back / "sub").mkdir(parents=True)
+    made = {r["单位"]: out_csv / r["文件"] for r in manifest_csv.to_dict("records") if r["文件"]}
+    files = {}
+    for i, unit in enumerate(DEPT_UNITS):
+        target = back / made[unit].name
+        shutil.copy(made[unit], target)
+        files[unit] = target
+    fill(files["城市管理局"], GOOD)  # all at target: 100
+    fill(files["园林绿化中心"], {**GOOD, "执法案件": 80, "群众满意度": "85%"},
+         reason={"执法案件": "人员不足", "群众满意度": "宣传不够"}, spent=900)
+    fill(files["市政设施维护中心"], {**GOOD, "处罚错案率": "8%"})  # lost points, no reason: error
+    fill(files["环境卫生管理处"], GOOD, overwrite_score={"罚没收入": 10})  # typed over the formula: error
+    fill(files["=1+2 执法大队"], {**GOOD, "执法案件": 90}, reason={"执法案件": "=HYPERLINK(\"http://x\")"})
+    shutil.copy(files["城市管理局"], back / "sub" / "城市管理局（修改版）.xlsx")  # duplicated unit
+    data = files["园林绿化中心"].read_bytes()
+    (back / "截断.xlsx").write_bytes(data[: len(data) // 2])
+    (back / "空文件.xlsx").write_bytes(b"")
+    write_foreign(back / "外部格式.xlsx")
+    shutil.copy(out_csv / "manifest.xlsx", back / "manifest.xlsx")  # our own output: skipped
+    collection = collect([back], workers=2)
+    summary_path = root / "汇总.xlsx"
+    written = write_summary(collection, summary_path, csv=True)
+    return {"root": root, "manifest_csv": manifest_csv, "manifest_xlsx": manifest_xlsx, "out_csv": out_csv,
+            "out_xlsx": out_xlsx, "back": back, "collection": collection, "summary_path": summary_path,
+            "written": written, "files": files, "units_csv": units_csv, "indicators": indicators,
+            "units_xlsx": units_xlsx}
+
+
+def row_of(collection: Collection, name: str) -> dict:
+    rows = [r for r in records(collection.summary) if Path(r["文件"]).name == name]
+    assert len(rows) == 1, name
+    return rows[0]
+
+
+# -- distribute ----------------------------------------------------------------------------------
+
+
+def test_distribute_from_csv_lists_bad_rows_with_reasons(bureau):
+    m = {(r["单位"] or f"#{i}"): r for i, r in enumerate(records(bureau["manifest_csv"]))}
+    assert list(bureau["manifest_csv"].columns) == ["单位", "文件", "表式", "状态", "原因"]
+    for unit in DEPT_UNITS:
+        assert m[unit]["状态"] == "已生成" and m[unit]["文件"].endswith(".xlsx"), m[unit]
+        assert (bureau["out_csv"] / m[unit]["文件"]).is_file()
+    assert "单位名称为空" in next(r["原因"] for k, r in m.items() if k.startswith("#"))
+    assert m["某某局"]["状态"] == "未生成" and "表式“xyz”不认识" in m["某某局"]["原因"]
+    assert m["某某中心"]["状态"] == "未生成" and "一千" in m["某某中心"]["原因"]
+    assert "第" in m["某某中心"]["原因"] and "行" in m["某某中心"]["原因"]
+    assert m["不在名单里的单位"]["状态"] == "未使用"
+    assert (bureau["out_csv"] / "manifest.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+    assert (bureau["out_csv"] / "manifest.xlsx").is_file()
+
+
+def test_distributed_template_is_prefilled_and_protected(bureau):
+    name = next(r["文件"] for r in records(bureau["manifest_csv"]) if r["单位"] == "城市管理局")
+    path = bureau["out_csv"] / name
+    result = api.check_workbook(path)
+    assert result.filing.unit == "城市管理局" and result.filing.year == 2024
+    assert result.card.funding.budget == Decimal("1112.67") and result.card.funding.spent == 1020
+    leaves = {r.leaf.name: r for r in result.card.leaves}
+    assert set(leaves) == {row[2] for row in INDICATORS}
+    assert leaves["执法案件"].weight == 20 and leaves["执法案件"].target.number == 100
+    assert "weights-sum" not in result.report.codes() and "total-weight" not in result.report.codes()
+    with zipfile.ZipFile(path) as z:
+        assert b"<sheetProtection" in z.read("xl/worksheets/sheet1.xml")
+
+
+def test_distribute_from_xlsx(bureau):
+    m = {r["单位"]: r for r in records(bureau["manifest_xlsx"])}
+    assert m["云南某城管局"]["状态"] == "已生成" and "资金情况" in m["云南某城管局"]["原因"]  # a note, still made
+    assert m["项目甲"]["状态"] == "已生成" and m["项目甲"]["表式"] == "project"
+    assert m["CON"]["文件"] == "CON_.xlsx"
+    assert m[""]["状态"] == "未生成" and "单位名称为空" in m[""]["原因"]
+    result = api.check_workbook(bureau["out_xlsx"] / m["项目甲"]["文件"])
+    assert result.filing.year == 2023 and result.card.funding.budget == Decimal("200.5")
+
+
+@pytest.mark.parametrize("name, stem", [
+    ("城市管理局", "城市管理局"), ('a<b>c:d"e/f\\g|h?i*j', "abcdefghij"), ("CON", "CON_"), ("nul.txt", "nul.txt_"),
+    ("COM1", "COM1_"), ("LPT9 ", "LPT9_"), ("单位. . ", "单位"), ("  ", "单位"), ("a\tb\nc\x01", "a b c"),
+    ("长" * 200, "长" * 66), ("...", "单位"),
+])
+def test_safe_stem(name, stem):
+    assert safe_stem(name) == stem
+    assert len(safe_stem(name).encode("utf-8")) <= 200
+
+
+def test_unique_names_are_case_insensitive():
+    assert unique_names(["A", "a", "b", "A"]) == ["A.xlsx", "a (2).xlsx", "b.xlsx", "A (3).xlsx"]
+
+
+def test_distribute_cli_exit_codes(tmp_path, bureau, capsys):
+    assert _main(["distribute", str(bureau["units_csv"]), "-o", str(tmp_path / "a"), "--quiet"]) == 1
+    text = capsys.readouterr().out
+    assert "单位名称为空" in text and "某某局" in text and "未生成" in text
+    good = tmp_path / "good.csv"
+    good.write_text("单位名称,年度\n甲单位,2024\n乙单位,2024\n", encoding="utf-8")
+    assert _main(["distribute", str(good), "-o", str(tmp_path / "b"), "--quiet", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert [r["单位"] for r in out] == ["甲单位", "乙单位"] and all(r["状态"] == "已生成" for r in out)
+    bad = tmp_path / "bad.csv"
+    bad.write_text("名称,年度\n甲,2024\n", encoding="utf-8")
+    assert _main(["distribute", str(bad), "-o", str(tmp_path / "c")]) == 2
+    assert "单位名称" in capsys.readouterr().err
+    assert _main(["distribute", str(tmp_path / "missing.csv"), "-o", str(tmp_path / "d")]) == 2
+
+
+def test_distribute_gbk_csv(tmp_path):
+    path = tmp_path / "gbk.csv"
+    path.write_bytes("单位名称,全年预算数,全年执行数\n丙单位,100,90\n".encode("gbk"))
+    manifest = distribute(path, tmp_path / "out", workers=1)
+    assert records(manifest)[0]["状态"] == "已生成"
+    assert api.check_workbook(tmp_path / "out" / "丙单位.xlsx").card.funding.rate == Decimal("0.9")
+
+
+# -- collect ---------------------------------------------------------------------------------------
+
+
+def test_summary_numbers_equal_check_workbook(bureau):
+    c = bureau["collection"]
+    duplicated = {"城市管理局.xlsx", "城市管理局（修改版）.xlsx"}
+    checked = 0
+    for row in records(c.summary):
+        if row["格式"] not in ("模板", "外部格式"):
+            continue
+        expected = api.check_workbook(row["文件"]).to_dict()
+        scores = expected["scores"]
+        assert row["单位"] == expected["unit"] and row["年度"] == expected["year"] and row["表式"] == scores["form"]
+        assert row["重新计算总分"] == scores["total"] and row["重新计算等级"] == scores["grade"]
+        assert row["执行率"] == (scores["funding"]["rate"] if scores["funding"] else None)
+        extra = 1 if Path(row["文件"]).name in duplicated else 0
+        assert row["错误数"] == expected["stats"]["errors"] + extra
+        assert row["警告数"] == expected["stats"]["warnings"]
+        for g in scores["groups"]:
+            if "/" not in g["path"]:
+                assert row[f"扣分·{g['path']}"] == g["deduction"]
+        if scores["funding"]:
+            assert row["扣分·预算执行率"] == round(scores["funding"]["weight"] - scores["funding"]["score"], 2)
+        issues = c.issues[c.issues["文件"] == row["文件"]]
+        assert len(issues) == len(expected["issues"]) + extra
+        assert sorted(issues["代码"]) == sorted([i["code"] for i in expected["issues"]] + ["duplicate-unit"] * extra)
+        leaves = c.leaves[c.leaves["文件"] == row["文件"]]
+        assert sorted(leaves["三级"]) == sorted([l["name"] for l in scores["leaves"]]
+                                              + ([scores["funding"] and "预算执行率"] if scores["funding"] else []))
+        assert round(leaves["重新计算得分"].sum(), 2) == scores["total"]
+        checked += 1
+    assert checked == 7  # five filled, the duplicate, the foreign table
+    totals = [r["重新计算总分"] for r in records(c.summary) if r["重新计算总分"] is not None]
+    assert totals == sorted(totals, reverse=True)
+    assert records(c.summary)[0]["排名"] == 1
+
+
+def test_filled_workbooks_score_as_typed(bureau):
+    c = bureau["collection"]
+    assert row_of(c, "城市管理局.xlsx")["重新计算总分"] == round(10 * 1020 / 1112.67, 2) + 90
+    garden = row_of(c, "园林绿化中心.xlsx")
+    assert garden["状态"] == "通过" and garden["重新计算总分"] == 93.53  # 16 + 9.44 + 8.09 for the rest at target
+    assert row_of(c, "市政设施维护中心.xlsx")["状态"] == "有错误"
+    env = row_of(c, "环境卫生管理处.xlsx")
+    assert env["状态"] == "有错误"
+    assert "formula-overwritten" in set(c.issues[c.issues["文件"] == env["文件"]]["代码"])
+
+
+def test_unreadable_files_are_rows_with_reasons(bureau):
+    c = bureau["collection"]
+    truncated = row_of(c, "截断.xlsx")
+    assert truncated["状态"] == "无法读取" and "损坏" in truncated["原因"] and truncated["错误数"] == 1
+    empty = row_of(c, "空文件.xlsx")
+    assert empty["状态"] == "无法读取" and "空" in empty["原因"]
+    for name in ("截断.xlsx", "空文件.xlsx"):
+        issue = c.issues[c.issues["文件"] == row_of(c, name)["文件"]]
+        assert list(issue["代码"]) == ["workbook-error"]
+    skipped = row_of(c, "manifest.xlsx")
+    assert skipped["状态"] == "已跳过" and "分发清单" in skipped["原因"]
+
+
+def test_foreign_layout_is_a_row_saying_so(bureau):
+    row = row_of(bureau["collection"], "外部格式.xlsx")
+    assert row["格式"] == "外部格式" and "外部格式" in row["原因"] and row["单位"] == "外部格式单位"
+    assert row["重新计算总分"] is not None
+
+
+def test_duplicate_units_are_flagged_on_each(bureau):
+    c = bureau["collection"]
+    for name in ("城市管理局.xlsx", "城市管理局（修改版）.xlsx"):
+        row = row_of(c, name)
+        assert row["状态"] == "有错误" and "单位重复" in row["原因"]
+        codes = list(c.issues[c.issues["文件"] == row["文件"]]["代码"])
+        assert codes.count("duplicate-unit") == 1
+    assert not c.valid
+
+
+def test_summary_workbook_sheets_charts_and_escaping(bureau):
+    path = bureau["summary_path"]
+    with zipfile.ZipFile(path) as z:
+        names = set(z.namelist())
+        assert {"xl/charts/chart1.xml", "xl/charts/chart2.xml", "xl/charts/chart3.xml"} <= names
+        sheet1 = z.read("xl/worksheets/sheet1.xml").decode()
+        assert "<f>" not in sheet1  # nothing on 汇总 is a formula, whatever the units typed
+    wb = openpyxl.load_workbook(path)
+    assert wb.sheetnames == ["汇总", "图表", "问题清单", "指标明细"]
+    ws = wb["汇总"]
+    header = [c.value for c in ws[1]]
+    units = [ws.cell(r, header.index("单位") + 1) for r in range(2, ws.max_row + 1)]
+    evil = next(c for c in units if c.value and c.value.startswith("=1+2"))
+    assert evil.data_type == "s"
+    reasons = wb["问题清单"]
+    assert all(c.data_type != "f" for row in reasons.iter_rows() for c in row)
+    import pandas as pd
+    frame = pd.read_excel(path, sheet_name="汇总", engine="openpyxl")
+    assert list(frame["重新计算总分"].dropna()) == list(bureau["collection"].summary["重新计算总分"].dropna())
+
+
+def test_csv_outputs_escape_formulas(bureau):
+    paths = csv_paths(bureau["summary_path"])
+    assert set(paths.values()) <= set(bureau["written"])
+    for path in paths.values():
+        assert path.read_bytes().startswith(b"\xef\xbb\xbf")
+    with open(paths["汇总"], encoding="utf-8-sig", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert any(r["单位"] == "'=1+2 执法大队" for r in rows)
+    assert not any(r["单位"].startswith(("=", "+", "-", "@")) for r in rows)
+    with open(paths["问题清单"], encoding="utf-8-sig", newline="") as f:
+        text = f.read()
+    assert "=HYPERLINK" not in text.replace("'=HYPERLINK", "")
+
+
+@pytest.mark.parametrize("value, out", [("=1+2", "'=1+2"), ("+1", "'+1"), ("-1", "'-1"), ("@SUM(A1)", "'@SUM(A1)"),
+                                        ("\tx", "'\tx"), ("\rx", "'\rx"), ("a=b", "a=b"), (5, 5), (-5.5, -5.5)])
+def test_escape_csv(value, out):
+    assert escape_csv(value) == out
+
+
+def test_unexpected_exception_becomes_internal_error_row(tmp_path, monkeypatch):
+    def boom(path):
+        raise KeyError("boom")
+    monkeypatch.setattr(api, "check_workbook", boom)
+    row = summarize_file(tmp_path / "x.xlsx")
+    assert row["summary"]["状态"] == "程序错误" and "KeyError" in row["summary"]["原因"]
+    assert row["issues"][0]["代码"] == "internal-error"
+
+
+def crash_on_marker(path: str) -> dict:
+    """Top-level so the pool can run it: kills its worker process on one file."""
+    if path.endswith("crash.xlsx"):
+        os._exit(3)
+    return summarize_file(path)
+
+
+def test_a_dying_worker_does_not_stop_the_run(bureau):
+    files = sorted(str(p) for p in bureau["back"].glob("*.xlsx"))[:4]
+    files.insert(2, str(bureau["back"] / "crash.xlsx"))
+    rows = map_files(files, workers=2, func=crash_on_marker)
+    assert [r["summary"]["文件"] for r in rows] == files
+    assert rows[2]["summary"]["状态"] == "程序错误" and "工作进程" in rows[2]["summary"]["原因"]
+    assert all(r["summary"]["状态"] != "程序错误" for i, r in enumerate(rows) if i != 2)
+
+
+def test_progress_is_reported(bureau):
+    seen = []
+    collect([bureau["files"]["城市管理局"], bureau["files"]["园林绿化中心"]], workers=1,
+            progress=lambda done, total: seen.append((done, total)))
+    assert seen == [(1, 2), (2, 2)]
+
+
+# -- CLI -----------------------------------------------------------------------------------------
+
+
+def _main(args) -> int:
+    try:
+        main(args)
+    except SystemExit as exc:
+        return exc.code
+    return 0
+
+
+def test_collect_cli_exit_codes_and_json(bureau, tmp_path, capsys):
+    out = tmp_path / "汇总.xlsx"
+    assert _main(["collect", str(bureau["back"]), "-o", str(out), "--quiet", "--json"]) == 1
+    data = json.loads(capsys.readouterr().out)
+    assert data == json.loads(json.dumps(records(bureau["collection"].summary), ensure_ascii=False))
+    assert out.is_file()
+    good = [str(bureau["files"]["园林绿化中心"])]
+    assert _main(["collect", *good, "-o", str(tmp_path / "ok.xlsx"), "--quiet", "--csv"]) == 0
+    assert all(p.is_file() for p in csv_paths(tmp_path / "ok.xlsx").values())
+    capsys.readouterr()
+    assert _main(["collect", "-o", str(tmp_path / "x.xlsx")]) == 2  # no paths
+    assert _main(["collect", str(tmp_path / "nothing-here"), "-o", str(tmp_path / "x.xlsx")]) == 2
+    assert _main(["collect", *good, "-o", str(tmp_path / "x.csv")]) == 2
+    assert _main(["collect", *good, "-o", str(tmp_path / "no-such-folder" / "x.xlsx")]) == 2
+    empty = tmp_path / "empty-folder"
+    empty.mkdir()
+    assert _main(["collect", str(empty), "-o", str(tmp_path / "x.xlsx")]) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+
+
+def test_collect_cli_text_output_and_rerun_into_same_folder(bureau, tmp_path, capsys):
+    folder = tmp_path / "in"
+    shutil.copytree(bureau["back"], folder)
+    out = folder / "汇总.xlsx"
+    assert _main(["collect", str(folder), "-o", str(out), "--quiet"]) == 1
+    first = capsys.readouterr().out
+    assert "无法读取" in first and "截断.xlsx" in first and "已写入" in first
+    assert _main(["collect", str(folder), "-o", str(out), "--quiet"]) == 1  # its own output is not collected
+    assert capsys.readouterr().out.splitlines()[0] == first.splitlines()[0]
+
+
+def test_check_path_does_not_import_pandas(bureau):
+    code = ("import sys; from xltools import api, cli; api.check_workbook(sys.argv[1]); "
+            "print('pandas' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code, str(bureau["files"]["城市管理局"])], capture_output=True,
+                         text=True, check=True).stdout
+    assert out.strip() == "False"

@@ -1,0 +1,682 @@
+"""Many filled workbooks -> one summary workbook for the finance bureau (``xltools collect``).
+
+A map over files plus a reduce, so the per-file step could run anywhere (a process pool here, a
+cluster later):
+
+* **map** — :func:`summarize_file` (top-level, picklable): read, re-score and check one workbook
+  with :func:`xltools.api.check_workbook` and return plain data (str, int, float, None, lists and
+  dicts).  It never raises: a file that cannot be read becomes a row with its error
+  (``workbook-error`` …), anything unexpected a row with ``internal-error``;
+* **reduce** — :func:`collect`: rows in, three pandas DataFrames out (汇总, 问题清单, 指标明细),
+  plus what only the whole set can tell: the same unit and year in two files (``duplicate-unit``)
+  and the ranking;
+* :func:`write_summary` — the summary workbook (XlsxWriter, native charts) and, on request, the
+  three tables as UTF-8-BOM CSV files.
+
+Text from workbooks is untrusted: in CSV a string starting with ``= + - @`` (or a tab/CR) gets a
+leading apostrophe; in the workbook every string is written with ``write_string`` (never
+``write()``), so nothing a unit typed can become a formula.
+
+Numbers in the summary are exactly those of ``api.check_workbook(path).to_dict()``.  填报总分 /
+填报得分 are what the file states: a number typed over the template's formula, or — while the
+formula is intact — the formula's result, which is the recomputed value.
+"""
+from __future__ import annotations
+
+import csv
+import os
+import re
+import zipfile
+from collections import defaultdict
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Callable, Iterable, Sequence
+
+import pandas as pd
+
+from . import api
+from .errors import WorkbookError, XltoolsError
+from .model import SEP
+from .num import fmt
+from .report import CODES, Issue, Location
+from .scoring import stated_number
+
+#: 状态 of a row.
+OK, HAS_ERRORS, UNREADABLE, INTERNAL, SKIPPED = "通过", "有错误", "无法读取", "程序错误", "已跳过"
+FAILED_STATES = (HAS_ERRORS, UNREADABLE, INTERNAL)
+SEVERITY_CN = {"error": "错误", "warning": "警告", "info": "提示"}
+LAYOUT_CN = {"template": "模板", "foreign": "外部格式"}
+DEDUCTION = "扣分·"
+
+SUMMARY_HEAD = ["排名", "单位", "年度", "表式", "格式", "填报总分", "填报等级", "重新计算总分", "重新计算等级", "执行率"]
+SUMMARY_TAIL = ["错误数", "警告数", "文件", "状态", "原因"]
+ISSUE_COLUMNS = ["文件", "单位", "工作表", "单元格", "指标", "代码", "级别", "问题", "说明"]
+LEAF_COLUMNS = ["文件", "单位", "表式", "一级", "二级", "三级", "分值", "填报得分", "重新计算得分", "扣分", "说明"]
+#: Keywords stored in the document properties of the workbooks xltools writes for the bureau
+#: (the distribution manifest, this summary): collecting a folder that holds them skips them.
+OWN_OUTPUT_KEYWORDS = ("xltools-manifest", "xltools-summary")
+REASONS_SHOWN = 3
+EXCEL_STRING_LIMIT = 32767
+
+
+@dataclass
+class Collection:
+    """The reduce step's result: one row per file, per issue, per scored leaf."""
+
+    summary: pd.DataFrame
+    issues: pd.DataFrame
+    leaves: pd.DataFrame
+
+    @property
+    def valid(self) -> bool:
+        """True when no file has errors or failed to be read."""
+        return not self.summary["状态"].isin(FAILED_STATES).any()
+
+    def counts(self) -> dict[str, int]:
+        return {k: int(v) for k, v in self.summary["状态"].value_counts().items()}
+
+
+# ---------------------------------------------------------------------------
+# map: one file -> plain data
+
+
+def summarize_file(path: str | os.PathLike) -> dict[str, Any]:
+    """Read, re-score and check one workbook; plain picklable data, never an exception."""
+    path = str(path)
+    try:
+        result = api.check_workbook(path)
+    except XltoolsError as exc:
+        if _is_own_output(path):
+            return _failed(path, None, "该文件是 xltools 生成的分发清单或汇总表，不是自评表，已跳过", SKIPPED)
+        code = exc.code if exc.code in CODES else "workbook-error"
+        return _failed(path, code, str(exc), UNREADABLE)
+    except Exception as exc:  # noqa: BLE001 - one bad file must never stop the run
+        return _failed(path, "internal-error", _internal(exc), INTERNAL)
+    try:
+        return _summarize(path, result)
+    except Exception as exc:  # noqa: BLE001
+        return _failed(path, "internal-error", _internal(exc), INTERNAL)
+
+
+def _internal(exc: BaseException) -> str:
+    return (f"读取时发生程序内部错误（{type(exc).__name__}：{str(exc)[:200]}）。"
+            "请把该文件发给 xltools 维护者；其他文件不受影响。")
+
+
+def _failed(path: str, code: str | None, message: str, state: str) -> dict[str, Any]:
+    issues = []
+    if code is not None:
+        issue = Issue(code, "error", Location(), message)
+        issues.append(_issue_row(path, "", issue))
+    row = {"单位": "", "年度": None, "表式": "", "格式": "", "填报总分": None, "填报等级": "",
+           "重新计算总分": None, "重新计算等级": "", "执行率": None, "deductions": [],
+           "错误数": 1 if code is not None else 0, "警告数": 0, "文件": path, "状态": state, "原因": message}
+    return {"summary": row, "issues": issues, "leaves": []}
+
+
+def _is_own_output(path: str) -> bool:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            info = archive.getinfo("docProps/core.xml")
+            if info.file_size > 65536:
+                return False
+            text = archive.read(info).decode("utf-8", "replace")
+    except (OSError, KeyError, zipfile.BadZipFile, ValueError, RuntimeError, EOFError, NotImplementedError):
+        return False
+    return any(k in text for k in OWN_OUTPUT_KEYWORDS)
+
+
+def _summarize(path: str, result: api.Result) -> dict[str, Any]:
+    data = result.to_dict()
+    scores = data["scores"]
+    template = data["layout"] == "template"
+    unit = data["unit"] or ""
+    funding = scores["funding"]
+    deductions = [[g["path"], g["deduction"]] for g in scores["groups"] if SEP not in g["path"]]
+    if funding is not None:
+        label = result.card.form.funding.label if result.card.form.funding else "预算执行率"
+        deductions.insert(0, [label, _sub(funding["weight"], funding["score"])])
+    stated_total = scores["stated_total"]
+    stated_grade = scores["stated_grade"]
+    if template:  # the template's formulas, where intact, compute exactly the recomputed values
+        stated_total = scores["total"] if stated_total is None else stated_total
+        stated_grade = scores["grade"] if not stated_grade else stated_grade
+    errors = data["stats"]["errors"]
+    reasons = []
+    if not template:
+        reasons.append(f"外部格式：按表头识别为“{result.card.form.id}”表式，公式未校验")
+    error_messages = [i["message"] for i in data["issues"] if i["severity"] == "error"]
+    if error_messages:
+        shown = "；".join(error_messages[:REASONS_SHOWN])
+        more = f"等{len(error_messages)}个错误" if len(error_messages) > REASONS_SHOWN else ""
+        reasons.append(shown + more)
+    row = {"单位": unit, "年度": data["year"], "表式": scores["form"], "格式": LAYOUT_CN.get(data["layout"], data["layout"]),
+           "填报总分": stated_total if isinstance(stated_total, (int, float)) else None,
+           "填报等级": stated_grade or "", "重新计算总分": scores["total"], "重新计算等级": scores["grade"],
+           "执行率": funding["rate"] if funding is not None else None, "deductions": deductions,
+           "错误数": errors, "警告数": data["stats"]["warnings"], "文件": path,
+           "状态": OK if errors == 0 else HAS_ERRORS, "原因": "；".join(reasons)}
+    issues = [_issue_row(path, unit, i) for i in result.report.issues]
+    leaves = []
+    form_id = scores["form"]
+    if funding is not None:
+        label = deductions[0][0]
+        leaves.append({"文件": path, "单位": unit, "表式": form_id, "一级": label, "二级": "", "三级": label,
+                       "分值": funding["weight"], "填报得分": _stated_funding(result, funding, template),
+                       "重新计算得分": funding["score"], "扣分": deductions[0][1], "说明": funding["explanation"]})
+    for leaf in scores["leaves"]:
+        parts = leaf["path"].split(SEP)
+        stated = leaf["stated_score"]
+        if stated is None and template:
+            stated = leaf["score"]
+        leaves.append({"文件": path, "单位": unit, "表式": form_id, "一级": parts[0],
+                       "二级": SEP.join(parts[1:-1]), "三级": parts[-1], "分值": leaf["weight"],
+                       "填报得分": stated, "重新计算得分": leaf["score"], "扣分": _sub(leaf["weight"], leaf["score"]),
+                       "说明": leaf["explanation"]})
+    return {"summary": row, "issues": issues, "leaves": leaves}
+
+
+def _stated_funding(result: api.Result, funding: dict, template: bool):
+    """The 资金得分 the file states (typed over the formula, or a foreign table's cell)."""
+    stated, _ = stated_number(result.filing.stated_funding_score)
+    if stated is not None:
+        return _number(stated)
+    return funding["score"] if template else None
+
+
+def _number(value: Decimal):
+    """Decimal -> JSON number, as :meth:`Scorecard.to_dict` does (exact for 2-place values)."""
+    text = fmt(value)
+    return int(text) if "." not in text else float(text)
+
+
+def _sub(a, b):
+    """a − b for JSON numbers of 2 places, exact."""
+    if a is None or b is None:
+        return None
+    return _number(Decimal(str(a)) - Decimal(str(b)))
+
+
+#: Location fields (columns of the table) in the words of the form.
+FIELD_CN = {"target": "年度指标值", "actual": "实际完成值", "weight": "分值", "score": "得分", "reason": "偏差原因",
+            "manual": "评价人评分", "band": "定性档次", "rate": "执行率", "grade": "等级", "initial": "年初预算数",
+            "budget": "全年预算数", "spent": "全年执行数", "total": "年度资金总额", "fiscal": "当年财政拨款",
+            "carryover": "上年结转资金", "other": "其他资金"}
+
+
+def _where(path: str, field: str) -> str:
+    """``产出指标/数量指标/执法案件`` + ``actual`` -> ``产出指标/数量指标/执法案件·实际完成值``."""
+    words = "·".join(FIELD_CN.get(part, part) for part in field.split(".")) if field else ""
+    return "·".join(x for x in (path, words) if x)
+
+
+def _issue_row(path: str, unit: str, issue: Issue) -> dict[str, Any]:
+    loc = issue.location
+    return {"文件": path, "单位": unit, "工作表": loc.sheet or "", "单元格": loc.cell or "",
+            "指标": _where(loc.path, loc.field),
+            "代码": issue.code, "级别": SEVERITY_CN[issue.severity], "问题": issue.title, "说明": issue.message}
+
+
+def summarize_chunk(paths: Sequence[str]) -> list[dict[str, Any]]:
+    """The map step over a batch of files (one task of the process pool)."""
+    return [summarize_file(p) for p in paths]
+
+
+# ---------------------------------------------------------------------------
+# running the map
+
+
+def map_files(files: Sequence[str], workers: int | None = None,
+              progress: Callable[[int], None] | None = None,
+              func: Callable[[str], dict] = summarize_file) -> list[dict[str, Any]]:
+    """``func`` over every file, in file order; ``workers`` processes (None: one per CPU, 1: here).
+
+    A worker that dies (killed for memory, a crash in a C library) does not stop the run: the
+    files it had not finished are retried one at a time in a fresh single-worker pool, so the
+    file that kills a worker is found and reported as ``internal-error``."""
+    files = [str(f) for f in files]
+    tick = progress or (lambda n: None)
+    workers = max(1, min(workers or os.cpu_count() or 1, len(files) or 1))
+    results: list[dict | None] = [None] * len(files)
+    if workers == 1:
+        for i, f in enumerate(files):
+            results[i] = func(f)
+            tick(1)
+        return results  # type: ignore[return-value]
+    chunk = max(1, min(64, len(files) // (workers * 8)))
+    batches = [list(range(s, min(s + chunk, len(files)))) for s in range(0, len(files), chunk)]
+    _run_batches(files, batches, workers, results, tick, func)
+    pending = [i for i, r in enumerate(results) if r is None]
+    while pending:  # after a worker died: one file at a time, in order, to find the culprit
+        _run_batches(files, [[i] for i in pending], 1, results, tick, func)
+        left = [i for i in pending if results[i] is None]
+        if left:
+            bad = left[0]
+            results[bad] = _failed(files[bad], "internal-error",
+                                   "处理该文件时工作进程异常退出（可能内存不足或文件触发了程序缺陷）。"
+                                   "请把该文件发给 xltools 维护者；其他文件不受影响。", INTERNAL)
+            tick(1)
+            left = left[1:]
+        pending = left
+    return results  # type: ignore[return-value]
+
+
+def _call_batch(func, paths):
+    return [func(p) for p in paths]
+
+
+def _run_batches(files, batches, workers, results, tick, func) -> None:
+    from concurrent.futures import as_completed
+    try:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            futures = {pool.submit(_call_batch, func, [files[i] for i in b]): b for b in batches}
+            for future in as_completed(futures):
+                batch = futures[future]
+                try:
+                    out = future.result()
+                except BrokenProcessPool:
+                    continue
+                except Exception as exc:  # noqa: BLE001 - e.g. a result that cannot be pickled
+                    out = [_failed(files[i], "internal-error", _internal(exc), INTERNAL) for i in batch]
+                for i, r in zip(batch, out):
+                    results[i] = r
+                tick(len(out))
+    except BrokenProcessPool:
+        pass
+
+
+# ---------------------------------------------------------------------------
+# reduce
+
+
+def collect(paths: Iterable[str | os.PathLike], workers: int | None = None,
+            progress: Callable[[int, int], None] | None = None,
+            exclude: Iterable[str | os.PathLike] = ()) -> Collection:
+    """Check and re-score every workbook under ``paths`` (files and folders, recursively).
+
+    ``workers``: processes (None: one per CPU; 1: in this process).  ``progress(done, total)`` is
+    called as files finish.  ``exclude``: files to leave out (the summary being written)."""
+    files = api.expand_paths(paths)
+    skip = {Path(p).resolve() for p in exclude}
+    if skip:
+        files = [f for f in files if f.resolve() not in skip]
+    files = [str(f) for f in files]
+    return reduce_rows(map_files(files, workers, _counter(progress, len(files))))
+
+
+def _counter(progress: Callable[[int, int], None] | None, total: int) -> Callable[[int], None] | None:
+    """An increment callback that reports (done, total) to ``progress``."""
+    if progress is None:
+        return None
+    done = 0
+
+    def tick(n: int) -> None:
+        nonlocal done
+        done += n
+        progress(done, total)
+    return tick
+
+
+def reduce_rows(rows: list[dict[str, Any]]) -> Collection:
+    """Per-file rows -> the three tables; flags duplicated units, ranks by recomputed total."""
+    summary = [dict(r["summary"]) for r in rows]
+    issues = [i for r in rows for i in r["issues"]]
+    leaves = [leaf for r in rows for leaf in r["leaves"]]
+    issues += _duplicates(summary)
+    groups: list[str] = []
+    for row in summary:
+        for name, _ in row["deductions"]:
+            if name not in groups:
+                groups.append(name)
+    for row in summary:
+        found = dict(row.pop("deductions"))
+        for name in groups:
+            row[DEDUCTION + name] = found.get(name)
+    columns = SUMMARY_HEAD + [DEDUCTION + g for g in groups] + SUMMARY_TAIL
+    frame = pd.DataFrame.from_records(summary, columns=[c for c in columns if c != "排名"])
+    for name in ("年度", "错误数", "警告数"):
+        frame[name] = frame[name].astype("Int64")
+    for name in ["填报总分", "重新计算总分", "执行率"] + [DEDUCTION + g for g in groups]:
+        frame[name] = pd.to_numeric(frame[name]).astype("float64")
+    frame = frame.sort_values(["重新计算总分", "单位", "文件"], ascending=[False, True, True], na_position="last",
+                              kind="mergesort").reset_index(drop=True)
+    frame.insert(0, "排名", frame["重新计算总分"].rank(method="min", ascending=False).astype("Int64"))
+    issue_frame = pd.DataFrame.from_records(issues, columns=ISSUE_COLUMNS)
+    leaf_frame = pd.DataFrame.from_records(leaves, columns=LEAF_COLUMNS)
+    for name in ("分值", "填报得分", "重新计算得分", "扣分"):
+        leaf_frame[name] = pd.to_numeric(leaf_frame[name]).astype("float64")
+    return Collection(frame, issue_frame, leaf_frame)
+
+
+def _unit_key(unit: str) -> str:
+    return re.sub(r"\s+", "", unit or "")
+
+
+def _duplicates(summary: list[dict]) -> list[dict]:
+    """The same unit and year in more than one file: an error on each of them."""
+    seen: dict[tuple[str, Any], list[dict]] = defaultdict(list)
+    for row in summary:
+        if row["状态"] in (UNREADABLE, INTERNAL, SKIPPED) or not _unit_key(row["单位"]):
+            continue
+        seen[(_unit_key(row["单位"]), row["年度"])].append(row)
+    out = []
+    for (_, year), rows in seen.items():
+        if len(rows) < 2:
+            continue
+        for row in rows:
+            others = "、".join(Path(r["文件"]).name for r in rows if r is not row)
+            when = f"{year}年度" if year else "（未填年度）"
+            message = (f"“{row['单位']}”{when}的自评表共有{len(rows)}份，另见：{others}。"
+                       "请确认以哪一份为准，删除或更名其余文件后重新汇总")
+            out.append(_issue_row(row["文件"], row["单位"], Issue("duplicate-unit", "error", Location("单位"), message)))
+            row["错误数"] += 1
+            row["状态"] = HAS_ERRORS
+            row["原因"] = f"单位重复（另见：{others}）" + ("；" + row["原因"] if row["原因"] else "")
+    return out
+
+
+# ---------------------------------------------------------------------------
+# output
+
+
+def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows as plain dicts for JSON: NaN/NA -> None, numpy scalars -> Python."""
+    out = []
+    for row in frame.to_dict("records"):
+        out.append({k: _plain(v) for k, v in row.items()})
+    return out
+
+
+def _plain(value):
+    if value is None or value is pd.NA:
+        return None
+    if isinstance(value, float):
+        if value != value:
+            return None
+        return int(value) if value.is_integer() and abs(value) < 1e15 else value
+    if hasattr(value, "item"):
+        return _plain(value.item())
+    return value
+
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def escape_csv(value):
+    """A string that a spreadsheet would read as a formula gets a leading apostrophe."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def write_csv(frame: pd.DataFrame, path: str | Path) -> Path:
+    """UTF-8 with BOM (Excel opens it as UTF-8), CRLF, formula-escaped text."""
+    path = Path(path)
+    with open(path, "w", encoding="utf-8-sig", newline="") as f:
+        writer = csv.writer(f, lineterminator="\r\n")
+        writer.writerow([escape_csv(c) for c in frame.columns])
+        for row in frame.itertuples(index=False, name=None):
+            writer.writerow([_csv_cell(v) for v in row])
+    return path
+
+
+def _csv_cell(value):
+    value = _plain(value)
+    if value is None:
+        return ""
+    return escape_csv(value)
+
+
+def csv_paths(output: str | Path) -> dict[str, Path]:
+    output = Path(output)
+    return {name: output.with_name(f"{output.stem}-{name}.csv") for name in ("汇总", "问题清单", "指标明细")}
+
+
+def write_summary(collection: Collection, output: str | Path, *, csv: bool = False) -> list[Path]:
+    """The summary workbook (汇总, 图表, 问题清单, 指标明细 — native charts on 图表) and, with
+    ``csv``, the three tables as UTF-8-BOM CSV files beside it.  Returns the paths written."""
+    output = Path(output)
+    if output.suffix.lower() != ".xlsx":
+        raise WorkbookError(f"{output}：汇总表应保存为 .xlsx 文件")
+    if not output.parent.is_dir():
+        raise WorkbookError(f"{output}：文件夹 {output.parent} 不存在，请先创建")
+    written = [_atomic(output, lambda tmp: _SummaryWriter(collection, tmp).write())]
+    if csv:
+        frames = {"汇总": collection.summary, "问题清单": collection.issues, "指标明细": collection.leaves}
+        for name, path in csv_paths(output).items():
+            written.append(_atomic(path, lambda tmp, f=frames[name]: write_csv(f, tmp)))
+    return written
+
+
+def _atomic(path: Path, write: Callable[[Path], Any]) -> Path:
+    """Write to a temporary file beside ``path``, then rename: never a half-written output."""
+    import tempfile
+    try:
+        fd, tmp = tempfile.mkstemp(suffix=path.suffix, prefix=".xltools-", dir=str(path.parent))
+        os.close(fd)
+    except OSError as exc:
+        raise WorkbookError(f"{path}：无法在 {path.parent} 写入（{exc.strerror or type(exc).__name__}）") from None
+    try:
+        write(Path(tmp))
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except PermissionError:
+        raise WorkbookError(f"{path}：无法写入。如果该文件正在 Excel/WPS 中打开，请关闭后重试。") from None
+    except OSError as exc:
+        raise WorkbookError(f"{path}：写入失败（{exc.strerror or type(exc).__name__}）") from None
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return path
+
+
+#: Column widths (characters) and number formats by column name.
+WIDTHS = {"排名": 5, "单位": 24, "年度": 6, "表式": 8, "格式": 8, "填报等级": 8, "重新计算等级": 8, "执行率": 8,
+          "错误数": 6, "警告数": 6, "文件": 32, "状态": 8, "原因": 56, "工作表": 8, "单元格": 7, "指标": 30,
+          "代码": 20, "级别": 5, "问题": 20, "说明": 90, "一级": 12, "二级": 14, "三级": 22}
+SCORE_COLUMNS = {"填报总分", "重新计算总分", "分值", "填报得分", "重新计算得分", "扣分"}
+GRADE_ORDER = ("优", "优秀", "良", "良好", "中", "差")
+GRADE_COLORS = {"优": "#70AD47", "优秀": "#70AD47", "良": "#5B9BD5", "良好": "#5B9BD5", "中": "#FFC000", "差": "#C00000"}
+#: 执行率 bins for the spread chart: (label, low inclusive, high exclusive); None: open.
+RATE_BINS = (("<60%", None, 0.6), ("60%–80%", 0.6, 0.8), ("80%–90%", 0.8, 0.9), ("90%–95%", 0.9, 0.95),
+             ("95%–100%", 0.95, 1.0), ("100%", 1.0, "="), (">100%", 1.0, None))
+RANKING_MAX = 30
+
+
+class _SummaryWriter:
+    def __init__(self, collection: Collection, path: Path):
+        import xlsxwriter
+        self.c = collection
+        self.book = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_numbers": False,
+                                                     "strings_to_formulas": False, "strings_to_urls": False})
+        self.book.set_properties({"title": "预算绩效自评汇总", "author": "xltools", "keywords": "xltools-summary",
+                                  "comments": "xltools collect 生成"})
+        b = self.book
+        base = {"font_name": "宋体", "font_size": 10, "border": 1, "valign": "vcenter"}
+        self.f = {
+            "head": b.add_format({**base, "bold": True, "bg_color": "#DDEBF7", "align": "center", "text_wrap": True}),
+            "text": b.add_format(base), "int": b.add_format({**base, "num_format": "0", "align": "center"}),
+            "score": b.add_format({**base, "num_format": "0.00"}), "pct": b.add_format({**base, "num_format": "0.00%"}),
+            "center": b.add_format({**base, "align": "center"}),
+            "title": b.add_format({"bold": True, "font_size": 12, "font_name": "宋体"}),
+            "bad": b.add_format({"bg_color": "#FFC7CE", "font_color": "#9C0006"}),
+            "good": b.add_format({"font_color": "#006100", "bg_color": "#C6EFCE"}),
+            "differs": b.add_format({"bg_color": "#FFEB9C"}),
+        }
+
+    def write(self) -> None:
+        s = self.c.summary
+        summary = self.book.add_worksheet("汇总")
+        charts = self.book.add_worksheet("图表")
+        issues = self.book.add_worksheet("问题清单")
+        leaves = self.book.add_worksheet("指标明细")
+        self._table(summary, s)
+        self._summary_marks(summary, s)
+        self._charts(charts, s)
+        self._table(issues, self.c.issues)
+        self._table(leaves, self.c.leaves)
+        summary.activate()
+        self.book.close()
+
+    # -- tables ------------------------------------------------------------------------------
+    def _format_of(self, name: str):
+        if name in SCORE_COLUMNS or name.startswith(DEDUCTION):
+            return self.f["score"]
+        if name == "执行率":
+            return self.f["pct"]
+        if name in ("排名", "年度", "错误数", "警告数"):
+            return self.f["int"]
+        if name in ("格式", "状态", "级别", "填报等级", "重新计算等级", "单元格", "工作表"):
+            return self.f["center"]
+        return self.f["text"]
+
+    def _table(self, ws, frame: pd.DataFrame) -> None:
+        columns = list(frame.columns)
+        formats = [self._format_of(c) for c in columns]
+        ws.set_row(0, 30)
+        for j, name in enumerate(columns):
+            ws.set_column(j, j, WIDTHS.get(name, 9 if name.startswith(DEDUCTION) else 10))
+            ws.write_string(0, j, name, self.f["head"])
+        r = 0
+        for r, row in enumerate(frame.itertuples(index=False, name=None), 1):
+            for j, value in enumerate(row):
+                _cell(ws, r, j, value, formats[j])
+        ws.freeze_panes(1, 2 if "单位" in columns[:2] else 1)
+        ws.autofilter(0, 0, max(r, 1), len(columns) - 1)
+        ws.set_landscape()
+        ws.set_paper(9)
+        ws.fit_to_pages(1, 0)
+        ws.repeat_rows(0)
+        ws.set_margins(0.4, 0.4, 0.5, 0.5)
+
+    def _summary_marks(self, ws, frame: pd.DataFrame) -> None:
+        from xlsxwriter.utility import xl_rowcol_to_cell
+        n = max(len(frame), 1)
+        col = {name: j for j, name in enumerate(frame.columns)}
+        j = col["状态"]
+        ws.conditional_format(1, j, n, j, {"type": "cell", "criteria": "==", "value": f'"{OK}"', "format": self.f["good"]})
+        ws.conditional_format(1, j, n, j, {"type": "formula", "format": self.f["bad"],
+                                           "criteria": "=OR(" + ",".join(f'{xl_rowcol_to_cell(1, j, col_abs=True)}="{s}"'
+                                                                         for s in FAILED_STATES) + ")"})
+        stated, computed = col["填报总分"], col["重新计算总分"]
+        a, b = xl_rowcol_to_cell(1, stated, col_abs=True), xl_rowcol_to_cell(1, computed, col_abs=True)
+        ws.conditional_format(1, stated, n, stated, {"type": "formula", "format": self.f["differs"],
+                                                     "criteria": f"=AND(ISNUMBER({a}),ISNUMBER({b}),ROUND({a}-{b},2)<>0)"})
+        ws.conditional_format(1, computed, n, computed, {"type": "data_bar", "bar_color": "#9BC2E6",
+                                                         "min_type": "num", "min_value": 0,
+                                                         "max_type": "num", "max_value": 100})
+
+    # -- charts --------------------------------------------------------------------------------
+    def _charts(self, ws, frame: pd.DataFrame) -> None:
+        from xlsxwriter.utility import quote_sheetname, xl_range_abs
+        n = max(len(frame), 1)
+        col = {name: j for j, name in enumerate(frame.columns)}
+        sheet = quote_sheetname("汇总")
+        grade_rng = f"{sheet}!{xl_range_abs(1, col['重新计算等级'], n, col['重新计算等级'])}"
+        rate_rng = f"{sheet}!{xl_range_abs(1, col['执行率'], n, col['执行率'])}"
+        present = [g for g in frame["重新计算等级"].dropna().unique() if g]
+        grades = [g for g in GRADE_ORDER if g in ("优", "良", "中", "差") or g in present]
+        grades += sorted(g for g in present if g not in grades)
+        grade_counts = frame["重新计算等级"].value_counts()
+        rates = frame["执行率"].dropna()
+        bins = []
+        for label, low, high in RATE_BINS:
+            if high == "=":
+                bins.append((label, f'=COUNTIFS({rate_rng},"={low}")', int((rates == low).sum())))
+                continue
+            parts, mask = [], pd.Series(True, index=rates.index)
+            if low is not None:
+                parts.append(f'{rate_rng},">={low}"' if high is not None else f'{rate_rng},">{low}"')
+                mask &= (rates >= low) if high is not None else (rates > low)
+            if high is not None:
+                parts.append(f'{rate_rng},"<{high}"')
+                mask &= rates < high
+            bins.append((label, f"=COUNTIFS({','.join(parts)})", int(mask.sum())))
+        ws.set_column(0, 0, 10)
+        ws.set_column(1, 1, 8)
+        ws.set_column(3, 3, 12)
+        ws.set_column(4, 4, 8)
+        ws.write_string(0, 0, "重新计算等级分布", self.f["title"])
+        ws.write_string(0, 3, "预算执行率分布", self.f["title"])
+        ws.write_string(1, 0, "等级", self.f["head"])
+        ws.write_string(1, 1, "单位数", self.f["head"])
+        ws.write_string(1, 3, "执行率", self.f["head"])
+        ws.write_string(1, 4, "单位数", self.f["head"])
+        for i in range(max(len(grades), len(bins))):
+            r = 2 + i
+            if i < len(grades):
+                ws.write_string(r, 0, grades[i], self.f["center"])
+                ws.write_formula(r, 1, f"=COUNTIF({grade_rng},{_a1(r, 0)})", self.f["int"],
+                                 int(grade_counts.get(grades[i], 0)))
+            if i < len(bins):
+                label, formula, value = bins[i]
+                ws.write_string(r, 3, label, self.f["center"])
+                ws.write_formula(r, 4, formula, self.f["int"], value)
+        note_row = 3 + max(len(grades), len(bins))
+        ws.write_string(note_row, 0, "按重新计算的总分和执行率统计；计数为公式，随“汇总”表更新。")
+
+        grade_chart = self.book.add_chart({"type": "column"})
+        grade_chart.add_series({"name": "单位数", "categories": ["图表", 2, 0, 1 + len(grades), 0],
+                                "values": ["图表", 2, 1, 1 + len(grades), 1], "data_labels": {"value": True},
+                                "points": [{"fill": {"color": GRADE_COLORS.get(g, "#A5A5A5")}} for g in grades],
+                                "gap": 80})
+        grade_chart.set_title({"name": "等级分布（重新计算）", "name_font": {"size": 12}})
+        grade_chart.set_legend({"none": True})
+        grade_chart.set_y_axis({"name": "单位数", "min": 0, "major_gridlines": {"visible": True,
+                                                                         "line": {"color": "#D9D9D9"}}})
+        ws.insert_chart(note_row + 2, 0, grade_chart, {"x_scale": 1.0, "y_scale": 1.0})
+
+        rate_chart = self.book.add_chart({"type": "column"})
+        rate_chart.add_series({"name": "单位数", "categories": ["图表", 2, 3, 1 + len(bins), 3],
+                               "values": ["图表", 2, 4, 1 + len(bins), 4], "data_labels": {"value": True},
+                               "fill": {"color": "#5B9BD5"}, "gap": 40})
+        rate_chart.set_title({"name": "预算执行率分布", "name_font": {"size": 12}})
+        rate_chart.set_legend({"none": True})
+        rate_chart.set_x_axis({"name": "执行率"})
+        rate_chart.set_y_axis({"name": "单位数", "min": 0, "major_gridlines": {"visible": True,
+                                                                         "line": {"color": "#D9D9D9"}}})
+        ws.insert_chart(note_row + 18, 0, rate_chart)
+
+        scored = int(frame["重新计算总分"].notna().sum())
+        k = min(scored, RANKING_MAX)
+        if k:
+            j_unit, j_total = col["单位"], col["重新计算总分"]
+            ranking = self.book.add_chart({"type": "bar"})
+            ranking.add_series({"name": "重新计算总分", "categories": ["汇总", 1, j_unit, k, j_unit],
+                                "values": ["汇总", 1, j_total, k, j_total], "data_labels": {"value": True,
+                                                                                         "num_format": "0.00"},
+                                "fill": {"color": "#70AD47"}, "gap": 40})
+            title = "重新计算总分排名" + (f"（前{k}名）" if scored > k else "")
+            ranking.set_title({"name": title, "name_font": {"size": 12}})
+            ranking.set_legend({"none": True})
+            ranking.set_y_axis({"reverse": True, "num_font": {"size": 8}})
+            ranking.set_x_axis({"min": 0, "max": 100, "major_unit": 20,
+                                "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}})
+            ranking.set_size({"width": 620, "height": max(300, 60 + 20 * k)})
+            ws.insert_chart(1, 6, ranking)
+        ws.set_landscape()
+        ws.set_paper(9)
+        ws.fit_to_pages(1, 1)
+
+
+def _a1(r: int, c: int) -> str:
+    from xlsxwriter.utility import xl_rowcol_to_cell
+    return xl_rowcol_to_cell(r, c)
+
+
+def _cell(ws, r: int, c: int, value, fmt) -> None:
+    """One value, by type; strings only through write_string (never parsed as a formula)."""
+    value = _plain(value)
+    if value is None:
+        ws.write_blank(r, c, None, fmt)
+    elif isinstance(value, str):
+        ws.write_string(r, c, value[:EXCEL_STRING_LIMIT], fmt)
+    elif isinstance(value, bool):
+        ws.write_boolean(r, c, value, fmt)
+    elif isinstance(value, (int, float)) and abs(value) != float("inf"):
+        ws.write_number(r, c, value, fmt)
+    else:
+        ws.write_string(r, c, str(value)[:EXCEL_STRING_LIMIT], fmt)

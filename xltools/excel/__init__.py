@@ -1,0 +1,16 @@
+"""The buttons inside Excel (issue 5): 重新计算 / 校验 / 生成报告 through xlwings.
+
+Rooms, after xlwings' fibonacci example (a pure function and a thin Excel wrapper):
+
+- :mod:`.adapter`  the workbook open in Excel -> :class:`xltools.xlsx.package.Book` (reads only);
+- :mod:`.plan`     what to write back, as plain data (pure: tested on Linux without Excel);
+- :mod:`.apply`    the plan written through xlwings (the last inch: colours, notes, a sheet);
+- :mod:`.glue`     the entry points ``recalculate()``, ``check()``, ``report()`` for ``RunPython``;
+- :mod:`.build`    ``xltools.xlam`` (ribbon tab 绩效自评) and the ``.xlsm`` templates with buttons,
+                   built from ``macros/`` with pyOpenVBA — no binary is kept in the repository;
+- :mod:`.install`  per-user install of the add-in and the xlwings settings;
+- :mod:`.cli`      ``xltools excel build|install|uninstall``.
+
+Only the BSD-licensed parts of xlwings are used (``RunPython``, ``Book.caller()``, the xlwings
+add-in); nothing from ``xlwings.pro``.  See ``docs/excel.md``.
+"""

@@ -1,0 +1,39 @@
+"""``xltools excel build|install|uninstall`` — each command calls one function of this package."""
+from __future__ import annotations
+
+import click
+
+
+@click.group("excel")
+def excel():
+    """Excel 中的按钮：加载项 xltools.xlam（功能区“绩效自评”）和带按钮的 .xlsm 模板（通过 xlwings）。"""
+
+
+@excel.command("build")
+@click.option("-o", "--output", default="dist/excel", show_default=True, type=click.Path(file_okay=False),
+              help="输出目录。")
+def build_cmd(output):
+    """生成 xltools.xlam 和各标准模板的 .xlsm（带“重新计算/校验/生成报告”按钮）。"""
+    from .build import build_all
+    for path in build_all(output):
+        click.echo(str(path))
+
+
+@excel.command("install")
+def install_cmd():
+    """为当前用户安装加载项（不需要管理员权限），并让 xlwings 使用当前的 Python。"""
+    from .install import install
+    for line in install():
+        click.echo(line)
+
+
+@excel.command("uninstall")
+def uninstall_cmd():
+    """删除加载项，恢复安装前的 xlwings 设置。"""
+    from .install import uninstall
+    for line in uninstall():
+        click.echo(line)
+
+
+def register(cli) -> None:
+    cli.add_command(excel)
