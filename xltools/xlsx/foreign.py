@@ -16,7 +16,7 @@ from ..parse import parse
 from ..rules.national import National
 from ..spec import load_form
 from .package import Book, Grid
-from .reader import Reading
+from .reader import Reading, check_complete, in_range
 
 #: Header titles -> column key.  Checked in order; the first match wins for a cell.
 HEADERS = (
@@ -47,11 +47,18 @@ def _split_weight(text: str) -> tuple[str, Decimal | None]:
     return _norm(text), None
 
 
+def used_columns(grid: Grid) -> list[int]:
+    """The columns that hold a cell, in order: loops over them, not over range(max_col + 1), so a
+    single cell in column XFD does not cost 16384 lookups per row."""
+    return sorted({c for _, c in grid.cells})
+
+
 def find_header(grid: Grid) -> tuple[int, dict[str, int]] | None:
     best = None
+    columns = used_columns(grid)
     for r in range(0, min(grid.max_row, SCAN_ROWS) + 1):
         cols: dict[str, int] = {}
-        for c in range(0, grid.max_col + 1):
+        for c in columns:
             text = _norm(grid.text(r, c))
             if not text:
                 continue
@@ -79,10 +86,14 @@ def read_foreign(book: Book) -> Reading:
             found = (grid, *header)
             break
     if found is None:
+        for grid in book.sheets.values():
+            if grid.state == "visible":
+                check_complete(book, grid)  # the table may lie beyond what was read: say so
         sheets = "、".join(book.sheets) or "无"
         raise WorkbookError(f"{name}：没有找到绩效指标表（需要有“一级指标/二级指标/三级指标/分值/得分”等列标题的表头行）。"
                             f"工作表：{sheets}。如果这是别的表格，请换用自评表；如果表头文字不同，请改成标准列名。")
     grid, header_row, cols = found
+    check_complete(book, grid)
     rows, total_row = _indicator_rows(grid, header_row, cols)
     form = _match_form(name, grid, rows, header_row)
     return _build(book, grid, form, rows, cols, total_row, header_row)
@@ -93,13 +104,14 @@ def _indicator_rows(grid: Grid, header_row: int, cols: dict[str, int]):
     out = []
     l1 = l2 = ""
     blank_run = 0
+    columns = [c for c in used_columns(grid) if c <= max(cols.values())]  # the table's own columns
     for r in range(header_row + 1, min(grid.max_row, header_row + 2000) + 1):
-        texts = [_norm(grid.text(r, c)) for c in range(0, grid.max_col + 1)]
-        if any(t.startswith(("总分", "合计")) for t in texts[: cols.get("l3", 3) + 1]):
+        texts = {c: _norm(grid.text(r, c)) for c in columns}
+        if any(t.startswith(("总分", "合计")) for c, t in texts.items() if c <= cols.get("l3", 3)):
             return out, r
-        if any(t.startswith("备注") for t in texts[:2]):
+        if any(t.startswith("备注") for c, t in texts.items() if c < 2):
             return out, None
-        if not any(texts):
+        if not any(texts.values()):
             blank_run += 1
             if blank_run >= 5:
                 return out, None
@@ -137,7 +149,7 @@ def _match_form(name: str, grid: Grid, rows, header_row: int) -> Form:
     if any(re.match(r"^目标\d+$", n) for n in names):
         return load_form("goals")
     if names and names <= {"产出指标", "效益指标", "满意度指标"}:
-        title = " ".join(grid.text(r, c) for r in range(0, header_row) for c in range(0, grid.max_col + 1))
+        title = " ".join(grid.text(r, c) for r in range(0, header_row) for c in used_columns(grid))
         return load_form("project" if "项目名称" in title or "项目支出" in title else "dept")
     shown = "、".join(level1) or "（没有读到一级指标）"
     raise WorkbookError(f"{name}：无法对应到已知表式。读到的一级指标为：{shown}；支持的表式是全国通用格式（产出/效益/满意度指标）、"
@@ -200,7 +212,7 @@ def _build(book: Book, grid: Grid, form: Form, rows, cols, total_row, header_row
 def _typed(value):
     """A foreign cell as typed: numbers as Decimal, text as text."""
     if isinstance(value, float):
-        return Decimal(repr(value))
+        return Decimal(repr(value)) if in_range(value) else repr(value)  # too big: text, flagged by the parser
     return value
 
 
@@ -225,9 +237,10 @@ def _national_form(base: Form, order, groups, level1_weights) -> Form:
 
 
 def _funding(grid: Grid, header_row: int, reading: Reading):
+    columns = used_columns(grid)
     for r in range(0, header_row):
         cols = {}
-        for c in range(0, grid.max_col + 1):
+        for c in columns:
             text = _norm(grid.text(r, c))
             for title, name in FUNDING_HEADERS:
                 if text.startswith(title) and name not in cols:
@@ -267,7 +280,7 @@ def _totals(grid: Grid, r: int, cols, reading: Reading) -> dict:
     if "score" in cols:
         out["total"] = _typed(grid.value(r, cols["score"]))
         reading.spots[("总分", "score")] = (r, cols["score"])
-    for c in range(0, grid.max_col + 1):
+    for c in used_columns(grid):
         text = _norm(grid.text(r, c))
         m = re.search(r"等级[：:]?(.+)$", text)
         if m:
@@ -281,11 +294,12 @@ def _totals(grid: Grid, r: int, cols, reading: Reading) -> dict:
 
 def _unit_year(grid: Grid, header_row: int) -> tuple[str, int | None]:
     unit, year = "", None
+    columns = used_columns(grid)
     for r in range(0, header_row):
-        for c in range(0, grid.max_col + 1):
+        for c in columns:
             text = _norm(grid.text(r, c))
             if text in ("部门名称", "项目名称", "单位名称", "预算单位", "主管部门") and not unit:
-                for cc in range(c + 1, grid.max_col + 1):
+                for cc in (x for x in columns if x > c):
                     if grid.text(r, cc):
                         unit = grid.text(r, cc)
                         break

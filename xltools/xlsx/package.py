@@ -14,17 +14,20 @@ import zipfile
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import unquote
 import xml.etree.ElementTree as ET
+from xml.parsers import expat
 
 from defusedxml import ElementTree as SafeET
 from defusedxml.common import DefusedXmlException, DTDForbidden
 
 from ..errors import WorkbookError
-from .cells import rowcol
+from .cells import a1, rowcol
 
 NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+CT_NS = "{http://schemas.openxmlformats.org/package/2006/content-types}"
 
 
 @dataclass(frozen=True)
@@ -36,7 +39,7 @@ class Limits:
     max_part_bytes: int = 100 * 1024 * 1024
     max_ratio: int = 200  # unpacked/packed, for parts over 1 MiB unpacked
     max_rows: int = 20000  # rows read per sheet
-    max_cells: int = 500000  # <c> elements per sheet, empty ones included (they cost parsing time too)
+    max_cells: int = 200000  # <c> elements per sheet, empty ones included (they cost parsing time too)
     max_merges: int = 5000  # merged ranges per sheet (lookups are linear in them)
 
 
@@ -169,6 +172,8 @@ def _check_zip(path: Path, archive: zipfile.ZipFile, limits: Limits) -> None:
         if info.file_size > 1024 * 1024 and info.file_size > limits.max_ratio * max(1, info.compress_size):
             raise WorkbookError(f"{path.name}：部件 {info.filename} 压缩比异常（{info.file_size // max(1, info.compress_size)}:1），"
                                 "可能是“压缩炸弹”，已拒绝读取。")
+    if len({i.filename for i in infos}) != len(infos):
+        raise WorkbookError(f"{path.name}：压缩包内有重复的部件名（同名的两份内容），不像正常的工作簿，已拒绝读取。")
     for info in infos:
         name = info.filename.replace("\\", "/")
         if name.startswith("/") or ".." in name.split("/") or ":" in name.split("/")[0]:
@@ -179,6 +184,8 @@ def _check_zip(path: Path, archive: zipfile.ZipFile, limits: Limits) -> None:
     if "xl/workbook.xml" not in names and not any(n.endswith("workbook.xml") for n in names):
         if "content.xml" in names and "mimetype" in names:
             raise WorkbookError(f"{path.name}：这是 OpenDocument 表格（.ods）。请另存为 Excel 工作簿（*.xlsx）后再试。")
+        if "xl/workbook.bin" in names:
+            raise WorkbookError(f"{path.name}：这是 Excel 二进制工作簿（.xlsb）。请在 Excel 中“另存为”Excel 工作簿（*.xlsx）后再试。")
         if "word/document.xml" in names:
             raise WorkbookError(f"{path.name}：这是 Word 文档，不是 Excel 工作簿。")
         raise WorkbookError(f"{path.name}：压缩包里没有工作簿内容（xl/workbook.xml），不是有效的 .xlsx 文件。")
@@ -188,17 +195,55 @@ def _check_entries(path: Path, archive: zipfile.ZipFile, infos) -> None:
     """Inflate every entry once (streaming, nothing kept) so that a damaged or encrypted part is a
     clear error here, not a crash later in a part the reader does not parse (score copies them all).
     Sizes were checked first, so this costs at most ``max_total_bytes`` of inflating."""
+    present = {i.filename for i in infos}
     for info in infos:
         if info.flag_bits & 0x1:
             raise WorkbookError(f"{path.name}：压缩包内的部件 {info.filename} 设置了压缩密码（加密），无法读取。"
                                 "请在 Excel/WPS 中打开后另存为普通的 Excel 工作簿（*.xlsx），再试。")
         try:
             with archive.open(info) as f:
+                if info.filename.endswith(".rels"):  # small; score follows them: sound XML, no dangling target
+                    _check_rels(path, info.filename, _parse_part(path, info.filename, f.read()), present)
+                elif info.filename.lower().endswith(".xml") and not _STREAMED.match(info.filename):
+                    _check_xml(path, info.filename, f)  # score edits parts as text: they must be sound
                 while f.read(1 << 20):
                     pass
         except ZIP_ERRORS as exc:
             raise WorkbookError(f"{path.name}：部件 {info.filename} 无法解压（{type(exc).__name__}），文件已损坏。"
                                 "请重新保存或重新发送。") from None
+
+
+#: Parts parsed in full by the reader itself (as a stream, refusing DTDs): not checked twice.
+_STREAMED = re.compile(r"xl/(worksheets/[^/]+|sharedStrings)\.xml$")
+
+
+def _check_xml(path: Path, name: str, f) -> None:
+    """Well-formed and without DTD, checked by expat as a stream (no tree: flat memory, C speed)."""
+    parser = expat.ParserCreate()
+
+    def refuse(*args):
+        raise DTDForbidden(None, None, None)
+    parser.StartDoctypeDeclHandler = refuse
+    parser.EntityDeclHandler = refuse
+    try:
+        while chunk := f.read(1 << 20):
+            parser.Parse(chunk, False)
+        parser.Parse(b"", True)
+    except DefusedXmlException:
+        raise WorkbookError(f"{path.name}：部件 {name} 含有 DTD/实体声明（可能是恶意构造的文件），已拒绝读取。") from None
+    except (expat.ExpatError, LookupError, ValueError) as exc:
+        raise WorkbookError(f"{path.name}：部件 {name} 的 XML 已损坏（{str(exc)[:120]}），请在 Excel 中打开修复后另存。") from None
+
+
+def _check_rels(path: Path, name: str, root, present: set[str]) -> None:
+    folder = name.rpartition("_rels/")[0].rstrip("/")
+    for rel in root.iter(f"{PKG_REL}Relationship"):
+        if rel.get("TargetMode") == "External":
+            continue
+        target = _join(folder, unquote(rel.get("Target", "")))
+        if target not in present:
+            raise WorkbookError(f"{path.name}：{name} 引用的部件 {target or '（空）'} 缺失，文件已损坏。"
+                                "请在 Excel 中打开修复后另存，或重新发送。")
 
 
 def _xml(path: Path, archive: zipfile.ZipFile, part: str):
@@ -208,12 +253,16 @@ def _xml(path: Path, archive: zipfile.ZipFile, part: str):
         return None
     except ZIP_ERRORS as exc:
         raise WorkbookError(f"{path.name}：部件 {part} 无法解压（{type(exc).__name__}），文件可能已损坏。") from None
+    return _parse_part(path, part, data)
+
+
+def _parse_part(path: Path, part: str, data: bytes):
     try:
         return parse_xml(data)
     except DefusedXmlException:
         raise WorkbookError(f"{path.name}：部件 {part} 含有 DTD/实体声明（可能是恶意构造的文件），已拒绝读取。") from None
-    except ET.ParseError as exc:
-        raise WorkbookError(f"{path.name}：部件 {part} 的 XML 已损坏（{exc}），请在 Excel 中打开修复后另存。") from None
+    except (ET.ParseError, LookupError, ValueError) as exc:  # LookupError: an unknown encoding
+        raise WorkbookError(f"{path.name}：部件 {part} 的 XML 已损坏（{str(exc)[:120]}），请在 Excel 中打开修复后另存。") from None
 
 
 def parse_xml(data: bytes):
@@ -221,8 +270,7 @@ def parse_xml(data: bytes):
     refused outright (as defusedxml's forbid_dtd does: entity expansion and external entities both
     need one); what remains is parsed by the C-accelerated ElementTree, 5x faster than defusedxml's
     pure-Python tree builder on our parts."""
-    head = data[:4]
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or (len(head) == 4 and (head[1] == 0 or head[0] == 0)):
+    if _looks_utf16(data[:4]):
         text = data.decode("utf-16", errors="replace")  # UTF-16 part: look for the declarations in text
         if "<!DOCTYPE" in text or "<!ENTITY" in text:
             raise DTDForbidden(None, None, None)
@@ -261,24 +309,31 @@ def _join(folder: str, target: str) -> str:
 
 
 def _read_book(path: Path, archive: zipfile.ZipFile, limits: Limits, only: set[str] | None) -> Book:
-    workbook_part = "xl/workbook.xml"
+    present = {i.filename for i in archive.infolist()}
+    workbook_part = _workbook_part(path, archive, present)
     root = _xml(path, archive, workbook_part)
     if root is None:
-        raise WorkbookError(f"{path.name}：缺少 xl/workbook.xml，不是有效的 .xlsx 文件。")
+        raise WorkbookError(f"{path.name}：缺少 {workbook_part}，不是有效的 .xlsx 文件。")
     rels = _rels(path, archive, workbook_part)
-    strings = _shared_strings(path, archive, rels)
+    lost = sorted(p for p in rels.values() if p not in present)
+    if lost:
+        raise WorkbookError(f"{path.name}：工作簿引用的部件 {'、'.join(lost[:3])} 缺失，文件已损坏。"
+                            "请在 Excel 中打开修复后另存，或重新发送。")
+    strings = _shared_strings(path, archive, rels, limits)
     formats = _formats(path, archive, rels)
     sheets: dict[str, Grid] = {}
-    order: list[str] = []
     for sheet in root.iter(f"{NS}sheet"):
         name = sheet.get("name", "")
-        order.append(name)
+        if name in sheets:
+            raise WorkbookError(f"{path.name}：有两个同名的工作表“{name}”，文件已损坏。请在 Excel 中打开修复后另存。")
         part = rels.get(sheet.get(f"{REL_NS}id", ""))
-        if part is None or (only is not None and name not in only):
+        if part is None or part not in present:
+            raise WorkbookError(f"{path.name}：工作表“{name}”的内容（{part or '关系'}）缺失，文件已损坏。"
+                                "请在 Excel 中打开修复后另存，或重新发送。")
+        if only is not None and name not in only:
             continue
         grid = Grid(name, state=sheet.get("state", "visible"))
-        if part in {i.filename for i in archive.infolist()}:
-            _read_sheet(path, archive, part, grid, strings, formats, limits)
+        _read_sheet(path, archive, part, grid, strings, formats, limits)
         sheets[name] = grid
     names = {}
     for dn in root.iter(f"{NS}definedName"):
@@ -289,6 +344,42 @@ def _read_book(path: Path, archive: zipfile.ZipFile, limits: Limits, only: set[s
             names[dn.get("name", "")] = parsed
     has_vba = any(i.filename.lower().endswith("vbaproject.bin") for i in archive.infolist())
     return Book(str(path), sheets, names, has_vba)
+
+
+def _workbook_part(path: Path, archive: zipfile.ZipFile, present: set[str]) -> str:
+    """The workbook part named by _rels/.rels, declared a spreadsheet in [Content_Types].xml
+    (what Excel requires before it opens a package; score writes through the same two parts)."""
+    if "[Content_Types].xml" not in present or "_rels/.rels" not in present:
+        missing = "[Content_Types].xml" if "[Content_Types].xml" not in present else "_rels/.rels"
+        raise WorkbookError(f"{path.name}：缺少部件 {missing}，不是有效的 .xlsx 文件（文件已损坏）。"
+                            "请在 Excel/WPS 中重新保存，或重新发送。")
+    top = _xml(path, archive, "_rels/.rels")
+    part = None
+    for rel in top.iter(f"{PKG_REL}Relationship"):
+        if rel.get("Type", "").endswith("/officeDocument") and rel.get("TargetMode") != "External":
+            part = _join("", rel.get("Target", ""))
+            break
+    if part is None or part not in present:
+        raise WorkbookError(f"{path.name}：_rels/.rels 没有指向工作簿内容（{part or '无 officeDocument 关系'}），"
+                            "不是有效的 .xlsx 文件（文件已损坏）。")
+    types = _xml(path, archive, "[Content_Types].xml")
+    ctype = ""
+    for o in types.iter(f"{CT_NS}Override"):
+        if o.get("PartName", "").lstrip("/").lower() == part.lower():
+            ctype = o.get("ContentType", "")
+    if not ctype:
+        ext = part.rpartition(".")[2].lower()
+        ctype = next((d.get("ContentType", "") for d in types.iter(f"{CT_NS}Default")
+                      if d.get("Extension", "").lower() == ext), "")
+    if "binary" in ctype:
+        raise WorkbookError(f"{path.name}：这是 Excel 二进制工作簿（.xlsb）。请在 Excel 中“另存为”Excel 工作簿（*.xlsx）后再试。")
+    if not any(t in ctype for t in SPREADSHEET_TYPES):
+        what = "Word 文档" if "wordprocessingml" in ctype else "演示文稿" if "presentationml" in ctype else None
+        if what:
+            raise WorkbookError(f"{path.name}：这是{what}，不是 Excel 工作簿。")
+        raise WorkbookError(f"{path.name}：[Content_Types].xml 中工作簿 {part} 的类型不对（“{ctype or '未声明'}”），"
+                            "文件已损坏或不是 Excel 工作簿。请在 Excel/WPS 中重新保存后再试。")
+    return part
 
 
 _REF = re.compile(r"^(?:'((?:[^']|'')+)'|([^'!]+))!\$?([A-Z]{1,3})\$?(\d+)(?::\$?([A-Z]{1,3})\$?(\d+))?$")
@@ -304,15 +395,29 @@ def parse_ref(text: str) -> tuple[str, int, int, int, int] | None:
         r2, c2 = rowcol(f"{m.group(5)}{m.group(6)}")
     else:
         r2, c2 = r1, c1
+    if min(r1, r2) < 0:  # row 0 ("$A$0") is no cell
+        return None
     return sheet, r1, c1, r2, c2
 
 
-def _shared_strings(path, archive, rels) -> list[str]:
+def _int(text, default: int = 0) -> int:
+    try:
+        return int(text)
+    except (TypeError, ValueError):
+        return default
+
+
+def _shared_strings(path, archive, rels, limits: Limits) -> list[str]:
     part = next((p for p in rels.values() if p.endswith("sharedStrings.xml")), None)
-    root = _xml(path, archive, part) if part else None
-    if root is None:
-        return []
-    return ["".join(t.text or "" for t in si.iter(f"{NS}t")) for si in root.iter(f"{NS}si")]
+    out: list[str] = []
+    if part is None or part not in archive.NameToInfo:
+        return out
+    for event, elem, parent in _stream(path, archive, part, ("si",)):
+        if event == "root":
+            continue
+        out.append("".join(t.text or "" for t in elem.iter(f"{NS}t")))
+        parent.remove(elem)
+    return out
 
 
 def _formats(path, archive, rels) -> list[str]:
@@ -320,61 +425,177 @@ def _formats(path, archive, rels) -> list[str]:
     root = _xml(path, archive, part) if part else None
     if root is None:
         return []
-    custom = {int(n.get("numFmtId", "0")): n.get("formatCode", "General") for n in root.iter(f"{NS}numFmt")}
+    custom = {_int(n.get("numFmtId"), -1): n.get("formatCode", "General") for n in root.iter(f"{NS}numFmt")}
     xfs = root.find(f"{NS}cellXfs")
     out = []
     for xf in (xfs if xfs is not None else []):
-        fid = int(xf.get("numFmtId", "0") or 0)
+        fid = _int(xf.get("numFmtId"))
         out.append(custom.get(fid) or BUILTIN_FORMATS.get(fid, "General"))
     return out
 
 
-_CELL_REF = re.compile(r"([A-Z]{1,3})(\d+)")
+def _stream(path: Path, archive: zipfile.ZipFile, part: str, tags: tuple[str, ...]):
+    """Parse a big part as a stream: yields ("start"|"end", element, parent) for the local names in
+    ``tags`` — "end" when the element is complete, "start" (attributes only) for "row".  The caller
+    removes what it has used from ``parent``, so memory stays flat whatever the part's size.  DTDs and
+    entity declarations are refused chunk by chunk, before expat sees them; a UTF-16 part (never
+    written by Excel) is parsed whole by :func:`parse_xml`."""
+    wanted = {f"{NS}{t}" for t in tags}
+    try:
+        f = archive.open(part)
+    except KeyError:
+        return
+    except ZIP_ERRORS as exc:
+        raise WorkbookError(f"{path.name}：部件 {part} 无法解压（{type(exc).__name__}），文件可能已损坏。") from None
+    with f:
+        parser = ET.XMLPullParser(events=("start", "end"))
+        stack: list = []
+        tail = b""
+        first = True
+        row_tag = f"{NS}row"
+
+        def events():
+            for event, elem in parser.read_events():
+                if event == "start":
+                    stack.append(elem)
+                    if len(stack) == 1:
+                        yield "root", elem, _NO_PARENT
+                    elif elem.tag == row_tag and elem.tag in wanted:
+                        yield "start", elem, stack[-2]
+                    continue
+                stack.pop()
+                if elem.tag in wanted:
+                    yield "end", elem, stack[-1] if stack else _NO_PARENT
+        try:
+            while True:
+                chunk = f.read(1 << 16)
+                if not chunk:
+                    break
+                if first and _looks_utf16(chunk):
+                    root = _xml(path, archive, part)
+                    yield "root", root, _NO_PARENT
+                    for elem in list(root.iter()):
+                        if elem.tag in wanted:
+                            yield ("start" if elem.tag == row_tag else "end"), elem, _NO_PARENT
+                    return
+                first = False
+                if b"<!DOCTYPE" in tail + chunk or b"<!ENTITY" in tail + chunk:
+                    raise DTDForbidden(None, None, None)
+                tail = chunk[-16:]
+                parser.feed(chunk)
+                yield from events()
+            parser.close()
+            yield from events()
+        except DefusedXmlException:
+            raise WorkbookError(f"{path.name}：部件 {part} 含有 DTD/实体声明（可能是恶意构造的文件），已拒绝读取。") from None
+        except (ET.ParseError, LookupError) as exc:
+            raise WorkbookError(f"{path.name}：部件 {part} 的 XML 已损坏（{str(exc)[:120]}），请在 Excel 中打开修复后另存。") from None
+        except ZIP_ERRORS as exc:
+            raise WorkbookError(f"{path.name}：部件 {part} 无法解压（{type(exc).__name__}），文件可能已损坏。") from None
+
+
+class _NoParent:
+    """The parent of a root element, or of any element of a part parsed whole: nothing to free."""
+
+    def remove(self, elem) -> None:
+        pass
+
+
+_NO_PARENT = _NoParent()
+
+
+def _looks_utf16(head: bytes) -> bool:
+    return head.startswith((b"\xff\xfe", b"\xfe\xff")) or (len(head) >= 4 and (head[1] == 0 or head[0] == 0))
+
+
+_CELL_REF = re.compile(r"([A-Z]{1,3})(\d{1,7})")
 
 
 def _read_sheet(path, archive, part, grid: Grid, strings, formats, limits: Limits) -> None:
-    root = _xml(path, archive, part)
-    if root is None:
-        return
-    data = root.find(f"{NS}sheetData")
-    count = 0
-    for row_index, row in enumerate(data if data is not None else []):
-        r = int(row.get("r", row_index + 1)) - 1
-        if r >= limits.max_rows:
-            grid.truncated = True
-            break
-        for col_index, c in enumerate(row):
-            ref = c.get("r")
-            if ref:
-                m = _CELL_REF.match(ref)
-                if not m:
-                    continue
-                rr, cc = rowcol(ref)
-            else:
-                rr, cc = r, col_index
-            cell = _cell(c, strings, formats)
-            if cell is not None:
-                grid.cells[(rr, cc)] = cell
-                grid.max_row, grid.max_col = max(grid.max_row, rr), max(grid.max_col, cc)
-                count += 1
-                if count > limits.max_cells:
+    """Cells, merges; stops (``grid.truncated``) at ``limits`` — a value or formula below row
+    ``max_rows``, more than ``max_cells`` cells or ``max_merges`` merges: the readers turn that into an
+    error.  Empty formatted cells below the row limit are skipped."""
+    where = f"工作表“{grid.name}”"
+    rows = cells = 0
+    r = col_index = -1
+    root = data = None
+    for event, elem, parent in _stream(path, archive, part, ("row", "c", "mergeCell", "sheetData")):
+        tag = elem.tag
+        if event == "root":
+            root = tag
+            continue
+        if tag == f"{NS}sheetData":
+            data = elem
+            continue
+        if tag == f"{NS}row":
+            if event == "start":
+                rows += 1
+                text = elem.get("r")
+                r = _int(text, -1) - 1 if text is not None else r + 1
+                if r < 0:
+                    raise WorkbookError(f"{path.name}：{where}中有无效的行号“{text[:20]}”，文件已损坏。"
+                                        "请在 Excel 中打开修复后另存。")
+                col_index = -1
+                if rows > limits.max_cells:  # row elements cost parsing time like cells
                     grid.truncated = True
                     return
-    merges = root.find(f"{NS}mergeCells")
-    for m in (merges if merges is not None else []):
-        ref = m.get("ref", "")
-        if ":" in ref:
-            a, b = ref.split(":", 1)
-            try:
+            else:
+                parent.remove(elem)
+            continue
+        if tag == f"{NS}mergeCell":
+            ref = elem.get("ref", "")
+            parent.remove(elem)
+            if ":" in ref:
+                a, b = ref.split(":", 1)
+                if not (_CELL_REF.fullmatch(a) and _CELL_REF.fullmatch(b)):
+                    continue  # not a range of cells: ignored, as before
                 (r1, c1), (r2, c2) = rowcol(a), rowcol(b)
-            except (ValueError, AttributeError):
-                continue
-            grid.merged.append((r1, c1, r2, c2))
+                if len(grid.merged) >= limits.max_merges:
+                    grid.truncated = True
+                    return
+                grid.merged.append((r1, c1, r2, c2))
+            continue
+        cells += 1
+        if cells > limits.max_cells:
+            grid.truncated = True
+            return
+        col_index += 1
+        ref = elem.get("r")
+        if ref:
+            m = _CELL_REF.fullmatch(ref)
+            if not m or not (0 < int(m.group(2)) <= 1048576):
+                raise WorkbookError(f"{path.name}：{where}中有无效的单元格地址“{ref[:20]}”，文件已损坏。"
+                                    "请在 Excel 中打开修复后另存。")
+            rr, cc = rowcol(ref)
+            if cc >= 16384:
+                raise WorkbookError(f"{path.name}：{where}中有无效的单元格地址“{ref[:20]}”（超出 XFD 列），文件已损坏。")
+            col_index = cc
+        else:
+            rr, cc = max(r, 0), col_index
+        cell = _cell(elem, strings, formats)
+        parent.remove(elem)
+        if cell is None:
+            continue
+        if rr >= limits.max_rows:  # formatting far down (LibreOffice writes row 1048576) is no content
+            if cell.value is not None or cell.formula is not None:
+                grid.truncated = True
+                return
+            continue
+        if cell is _BAD_STRING:
+            raise WorkbookError(f"{path.name}：{where}单元格 {a1(rr, cc)} 引用了不存在的共享字符串"
+                                f"（共 {len(strings)} 个），文件已损坏。请在 Excel 中打开修复后另存。")
+        grid.cells[(rr, cc)] = cell
+        grid.max_row, grid.max_col = max(grid.max_row, rr), max(grid.max_col, cc)
+    if root == f"{NS}worksheet" and data is None:  # required by the schema; score writes into it
+        raise WorkbookError(f"{path.name}：{where}缺少单元格数据（sheetData），文件已损坏。请在 Excel 中打开修复后另存。")
+
+
+_BAD_STRING = object()
 
 
 def _cell(c, strings, formats) -> CellData | None:
     t = c.get("t", "n")
-    s = int(c.get("s", "0") or 0)
+    s = _int(c.get("s"))
     fmt = formats[s] if 0 <= s < len(formats) else "General"
     f = c.find(f"{NS}f")
     formula = None
@@ -390,10 +611,10 @@ def _cell(c, strings, formats) -> CellData | None:
     elif raw is None:
         value = None
     elif t == "s":
-        try:
-            value = strings[int(raw)]
-        except (ValueError, IndexError):
-            value = None
+        index = _int(raw, -1)
+        if not 0 <= index < len(strings):
+            return _BAD_STRING
+        value = strings[index]
     elif t in ("str", "d"):
         value = raw
     elif t == "b":
@@ -405,6 +626,8 @@ def _cell(c, strings, formats) -> CellData | None:
             value = float(raw)
         except ValueError:
             value = raw
+        if isinstance(value, float) and not math.isfinite(value):
+            value = raw  # Excel never stores NaN/inf: keep what was written, as text
     if value is None and formula is None and fmt == "General":
         return None
     return CellData(value, formula, fmt, error)

@@ -784,9 +784,11 @@ def apply(src: Path, dst: Path, edits: list[CellEdit], result_sheet: ResultSheet
     sheets = {s.get("name"): wb_rels[s.get(f"{{{REL_NS}}}id")][::-1] for s in pkg.parse(wb).iter(f"{{{MAIN}}}sheet")}
     merged, stats = _merge(edits), Counter()
     styles = record_part = None
+    styles_part = next((t for rt, t in wb_rels.values() if rt == RT + "styles"), None)
+    if styles_part is None:  # a workbook without a styles part cannot carry fills: notes only
+        merged = {k: replace(e, fill=None) for k, e in merged.items()}
     if any(e.fill is not None for e in merged.values()):
         record_part, record = _record(pkg)
-        styles_part = next(t for rt, t in wb_rels.values() if rt == RT + "styles")
         styles = _Styles(pkg.text(styles_part), record)
     by_sheet = defaultdict(dict)
     for (sheet, rc), e in merged.items():

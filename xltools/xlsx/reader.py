@@ -17,7 +17,7 @@ from decimal import Decimal
 from ..errors import SpecError, WorkbookError
 from ..model import FUNDING_COLUMNS, SEP, Filing, Form, FundingRow, Group, Leaf, key
 from ..num import dec
-from ..parse import parse
+from ..parse import MAX_ABS, parse
 from ..report import Issue, Location
 from ..rules.national import National
 from ..spec import form_from_dict
@@ -25,10 +25,12 @@ from . import formulas
 from .cellvalues import Cell, Row, cell_value, filing_from_rows
 from .cells import a1
 from .layout import META_SHEET
-from .package import Book, CellData, Grid
+from .package import DEFAULT_LIMITS, Book, CellData, Grid
 
 TABLE_COLUMNS = ("l1", "l2", "l3", "op", "target", "actual", "weight", "score", "reason", "manual", "rule_score",
                  "band", "in1", "in2", "key")
+#: Columns every row (and the formulas rebuilt for it) needs: without one the template cannot be read.
+REQUIRED_COLUMNS = ("l3", "op", "target", "actual", "weight", "score", "reason", "manual", "rule_score", "key")
 
 
 @dataclass(frozen=True)
@@ -89,8 +91,9 @@ def read_template(book: Book) -> Reading:
     grid = book.sheets.get(sheet_name)
     if grid is None:
         raise WorkbookError(f"{_name(book)}：找不到自评表工作表“{sheet_name}”（定义名称指向的工作表已被删除）。")
+    check_complete(book, grid)
     col = {k: book.names[f"XL_IND_{k.upper()}"][2] for k in TABLE_COLUMNS if f"XL_IND_{k.upper()}" in book.names}
-    missing = [k for k in ("l3", "weight", "score", "key", "actual", "target") if k not in col]
+    missing = [k for k in REQUIRED_COLUMNS if k not in col]
     if missing:
         raise WorkbookError(f"{_name(book)}：模板的定义名称缺失（{', '.join(missing)}），可能被删除了列。请用原模板重新填报。")
     _, first, _, last, _ = book.names["XL_IND_KEY"]
@@ -101,8 +104,10 @@ def read_template(book: Book) -> Reading:
     rows: list[tuple[tuple[str, ...], Leaf, Row]] = []
     parent: tuple[str, ...] | None = None
     seen: set[str] = set()
-    for r in range(first, last + 1):
+    for r in range(first, min(last, grid.max_row) + 1):  # a name spanning a whole column: stop at the last cell
         cell_key = grid.text(r, col["key"])
+        if cell_key and not isinstance(form.find(tuple(cell_key.split(SEP)[:-1])), Group):
+            cell_key = ""  # a path that is not a group of the form: a row typed by hand, like one without a path
         if cell_key:
             parent = tuple(cell_key.split(SEP)[:-1])
             reading.group_rows.setdefault(key(parent[:1]), r)
@@ -135,12 +140,21 @@ def read_template(book: Book) -> Reading:
     return reading
 
 
+def check_complete(book: Book, grid: Grid) -> None:
+    """A sheet cut at the reader's limits (rows, cells, merged ranges) is an error, never a partial read."""
+    if grid.truncated:
+        raise WorkbookError(f"{_name(book)}：工作表“{grid.name}”超出读取上限（最多 {DEFAULT_LIMITS.max_rows} 行、"
+                            f"{DEFAULT_LIMITS.max_cells} 个单元格、{DEFAULT_LIMITS.max_merges} 个合并区域），只能读到一部分，"
+                            "已停止读取。自评表不会这么大：请删除多余的行、列或数据后另存，再试。")
+
+
 def _name(book: Book) -> str:
     from pathlib import Path
     return Path(book.path).name
 
 
 def _meta_form(book: Book, meta: Grid) -> Form:
+    check_complete(book, meta)
     text = "".join(meta.text(r, 0) for r in range(3, meta.max_row + 1))
     try:
         return form_from_dict(json.loads(text), f"{_name(book)}（模板内置表式）")
@@ -165,7 +179,7 @@ def _cell(book: Book, name: str) -> tuple[int, int]:
 def _year(value) -> int | None:
     try:
         year = int(float(value))
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: "inf" typed in 年度
         return None
     return year if 1900 < year < 2200 else None
 
@@ -175,6 +189,8 @@ def to_cell(data: CellData) -> Cell:
     value = data.value
     if isinstance(value, bool):
         return Cell("是" if value else "否")
+    if isinstance(value, float) and not in_range(value):
+        return Cell(repr(value), data.fmt)  # as text: the parser says "数值过大" for the cell
     if isinstance(value, float):
         return Cell(dec(value), data.fmt)
     if value is None:
@@ -182,8 +198,21 @@ def to_cell(data: CellData) -> Cell:
     return Cell(str(value), data.fmt)
 
 
+def in_range(value: float) -> bool:
+    """Within what the value parser accepts (|x| <= 1e15): beyond, a number is a typing error, and
+    the exact arithmetic of scoring is not made for it."""
+    return abs(value) <= MAX_ABS
+
+
 def _number(data: CellData) -> Decimal | None:
-    return dec(data.value) if isinstance(data.value, float) else None
+    return dec(data.value) if isinstance(data.value, float) and in_range(data.value) else None
+
+
+def _stated(value):
+    """A number typed over a formula: Decimal, or as text when it is not a usable number."""
+    if isinstance(value, float):
+        return dec(value) if in_range(value) else repr(value)
+    return value
 
 
 def _row(grid: Grid, r: int, col, parent, cell_key, spec_leaves, national) -> tuple[Leaf | None, Row]:
@@ -207,7 +236,7 @@ def _row(grid: Grid, r: int, col, parent, cell_key, spec_leaves, national) -> tu
     score = get("score")
     stated = None
     if score.formula is None and score.value is not None:  # a number typed over the formula
-        stated = dec(score.value) if isinstance(score.value, float) else score.value
+        stated = _stated(score.value)
     reason = grid.text(r, col["reason"]) if "reason" in col else ""
     return leaf, Row(key=cell_key, name=leaf.name, weight=leaf.weight, op=grid.text(r, col["op"]),
                      target=to_cell(get("target")), actual=Cell() if derived else to_cell(get("actual")),
@@ -219,7 +248,7 @@ def _own_row(reading: Reading, grid: Grid, r: int, col, leaf: Leaf, leaf_key: st
     reading.owned.append(Owned(r, col["score"], formulas.counted_score(col, r), "leaf-score", leaf_key))
     if "rule_score" in col and "manual" in col:
         reading.owned.append(Owned(r, col["rule_score"], formulas.rule_score(leaf.rule, col, r), "rule-score", leaf_key))
-    if leaf.derive is not None and "in1" in col and not derived_typed:
+    if leaf.derive is not None and "in1" in col and "in2" in col and not derived_typed:
         reading.owned.append(Owned(r, col["actual"], formulas.derived_actual(leaf.derive, col, r), "derived", leaf_key))
 
 
@@ -238,6 +267,16 @@ def _typed_issues(grid: Grid, r: int, col, leaf: Leaf, sheet: str) -> list[Issue
     if isinstance(weight.value, str) and weight.value.strip():
         out.append(Issue("not-a-number", "error", where("weight"),
                          f"“{name}”分值写成了文字“{weight.value}”，按0分计；请只填数字"))
+    for c, label in (("target", "年度指标值"), ("actual", "实际完成值"), ("manual", "评价人评分"), ("in1", "计算依据"),
+                     ("in2", "计算依据")):
+        cell = grid.get(r, col[c]) if c in col else CellData()
+        if cell.error and cell.formula is None:  # an Excel error value typed or pasted as a value
+            out.append(Issue("unparseable-value", "error", where(c), f"“{name}”{label}是 Excel 错误值 {cell.value}"
+                             "（公式或引用出错后粘贴成了值），无法计分；请改填数字或文字"))
+    for c, label in (("target", "年度指标值"), ("actual", "实际完成值"), ("weight", "分值"), ("manual", "评价人评分")):
+        value = grid.value(r, col[c])
+        if isinstance(value, float) and not in_range(value):
+            out.append(Issue("unparseable-value", "error", where(c), f"“{name}”{label}为 {value:g}，数值过大，可能是输入错误；按空白计"))
     if (isinstance(leaf.rule, National) and isinstance(target.value, float) and isinstance(actual.value, float)
             and "%" in target.fmt and "%" not in actual.fmt and abs(actual.value) > 1.5):
         out.append(Issue("unit-mismatch", "warning", where("actual"),
@@ -258,7 +297,8 @@ def _funding(book: Book, grid: Grid, reading: Reading) -> dict[str, FundingRow]:
             reading.spots[("资金情况", f"{row_name}.{column}")] = (r, c)
             values[column] = cell_value(to_cell(grid.get(r, c)))
         out[row_name] = FundingRow(**values)
-    if all(n in book.names for n in ("XL_FUND_RATE", "XL_FUND_SCORE", "XL_FUND_WEIGHT")):
+    if all(n in book.names for n in ("XL_FUND_RATE", "XL_FUND_SCORE", "XL_FUND_WEIGHT", "XL_FUND_TOTAL_BUDGET",
+                                     "XL_FUND_TOTAL_SPENT")):
         budget, spent = _cell(book, "XL_FUND_TOTAL_BUDGET"), _cell(book, "XL_FUND_TOTAL_SPENT")
         rate, score, weight = _cell(book, "XL_FUND_RATE"), _cell(book, "XL_FUND_SCORE"), _cell(book, "XL_FUND_WEIGHT")
         reading.spots[("资金情况", "rate")] = rate
@@ -283,7 +323,7 @@ def _stated_totals(book: Book, grid: Grid, reading: Reading, filing: Filing, fir
         reading.owned.append(Owned(r, c, formulas.column_sum(col[column], first, last, plus), what))
         cell = grid.get(r, c)
         if stated_attr and cell.formula is None and cell.value is not None:
-            changes[stated_attr] = dec(cell.value) if isinstance(cell.value, float) else cell.value
+            changes[stated_attr] = _stated(cell.value)
     if "XL_GRADE" in book.names and "XL_TOTAL_SCORE" in book.names:
         r, c = _cell(book, "XL_GRADE")
         reading.spots[("总分", "grade")] = (r, c)
@@ -296,5 +336,5 @@ def _stated_totals(book: Book, grid: Grid, reading: Reading, filing: Filing, fir
         if name in book.names:
             cell = grid.get(*_cell(book, name))
             if cell.formula is None and cell.value is not None:
-                changes[attr] = dec(cell.value) if isinstance(cell.value, float) else cell.value
+                changes[attr] = _stated(cell.value)
     return replace(filing, **changes) if changes else filing
