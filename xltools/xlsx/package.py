@@ -448,6 +448,19 @@ def _stream(path: Path, archive: zipfile.ZipFile, part: str, tags: tuple[str, ..
     except ZIP_ERRORS as exc:
         raise WorkbookError(f"{path.name}：部件 {part} 无法解压（{type(exc).__name__}），文件可能已损坏。") from None
     with f:
+        try:
+            small = archive.getinfo(part).file_size <= WHOLE_PART_BYTES
+        except KeyError:
+            small = False
+        if small:  # the usual case: one C-speed parse of the whole part, DTDs refused by parse_xml
+            root = _xml(path, archive, part)
+            if root is None:
+                return
+            yield "root", root, _NO_PARENT
+            for elem in list(root.iter()):
+                if elem.tag in wanted:
+                    yield ("start" if elem.tag == f"{NS}row" else "end"), elem, _NO_PARENT
+            return
         parser = ET.XMLPullParser(events=("start", "end"))
         stack: list = []
         tail = b""
@@ -492,6 +505,10 @@ def _stream(path: Path, archive: zipfile.ZipFile, part: str, tags: tuple[str, ..
             raise WorkbookError(f"{path.name}：部件 {part} 的 XML 已损坏（{str(exc)[:120]}），请在 Excel 中打开修复后另存。") from None
         except ZIP_ERRORS as exc:
             raise WorkbookError(f"{path.name}：部件 {part} 无法解压（{type(exc).__name__}），文件可能已损坏。") from None
+
+
+#: Parts up to this size are parsed whole (fast); larger ones as a stream (flat memory).
+WHOLE_PART_BYTES = 2 * 1024 * 1024
 
 
 class _NoParent:
