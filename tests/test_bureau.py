@@ -458,3 +458,38 @@ def test_check_path_does_not_import_pandas(bureau):
     out = subprocess.run([sys.executable, "-c", code, str(bureau["files"]["城市管理局"])], capture_output=True,
                          text=True, check=True).stdout
     assert out.strip() == "False"
+
+
+def test_indicators_from_xlsx_with_merged_cells(tmp_path):
+    units = tmp_path / "units.csv"
+    units.write_text("单位名称\t年度\t全年预算数\t全年执行数\n丁单位\t2024\t100\t100\n", encoding="utf-8")
+    path = tmp_path / "申报表.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    ws = book.add_worksheet()
+    pct = book.add_format({"num_format": "0%"})
+    ws.write_row(0, 0, ["单位名称", "一级指标", "二级指标", "三级指标", "年度指标值", "分值"])
+    ws.merge_range(1, 0, 6, 0, "丁单位")
+    ws.merge_range(1, 1, 4, 1, "产出指标（50分）")
+    ws.merge_range(1, 2, 2, 2, "数量指标")
+    rows = [(1, "巡查次数", "≥100次", 25), (2, "整改数", "≥50件", 15), (3, "整改率", 0.95, 5), (4, "及时率", 0.9, 5)]
+    for r, name, target, weight in rows:
+        ws.write(r, 3, name)
+        ws.write(r, 4, target, pct if isinstance(target, float) else None)
+        ws.write(r, 5, weight)
+    ws.write(3, 2, "质量指标")
+    ws.write(4, 2, "时效指标")
+    ws.write_row(5, 1, ["效益指标", "社会效益指标", "投诉下降", "≥10%", 30])
+    ws.write_row(6, 1, ["满意度指标", "服务对象满意度指标", "满意度", "≥90%", 10])
+    book.close()
+    manifest = records(distribute(units, tmp_path / "out", indicators=path, workers=1))
+    assert manifest[0]["状态"] == "已生成" and manifest[0]["原因"] == "", manifest
+    card = api.check_workbook(tmp_path / "out" / "丁单位.xlsx").card
+    leaves = {r.key: r for r in card.leaves}
+    assert set(leaves) == {"产出指标/数量指标/巡查次数", "产出指标/数量指标/整改数", "产出指标/质量指标/整改率",
+                           "产出指标/时效指标/及时率", "效益指标/社会效益指标/投诉下降", "满意度指标/服务对象满意度指标/满意度"}
+    assert leaves["产出指标/质量指标/整改率"].target.number == Decimal("0.95")
+    wb = openpyxl.load_workbook(tmp_path / "out" / "丁单位.xlsx")
+    ws, (c, r1, _, r2) = _range(wb, "XL_IND_TARGET")
+    l3 = _range(wb, "XL_IND_L3")[1][0]
+    cell = next(ws.cell(r, c) for r in range(r1, r2 + 1) if ws.cell(r, l3).value == "整改率")
+    assert "%" in cell.number_format  # the percent-formatted cell of the 申报表 stays a percentage

@@ -33,9 +33,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Callable, Iterable, Sequence
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
 
 from . import api
 from .errors import WorkbookError, XltoolsError
@@ -43,6 +41,9 @@ from .model import SEP
 from .num import fmt
 from .report import CODES, Issue, Location
 from .scoring import stated_number
+
+if TYPE_CHECKING:  # pandas is imported where the tables are built: the map step (a worker) never needs it
+    import pandas as pd
 
 #: 状态 of a row.
 OK, HAS_ERRORS, UNREADABLE, INTERNAL, SKIPPED = "通过", "有错误", "无法读取", "程序错误", "已跳过"
@@ -220,11 +221,6 @@ def _issue_row(path: str, unit: str, issue: Issue) -> dict[str, Any]:
             "代码": issue.code, "级别": SEVERITY_CN[issue.severity], "问题": issue.title, "说明": issue.message}
 
 
-def summarize_chunk(paths: Sequence[str]) -> list[dict[str, Any]]:
-    """The map step over a batch of files (one task of the process pool)."""
-    return [summarize_file(p) for p in paths]
-
-
 # ---------------------------------------------------------------------------
 # running the map
 
@@ -265,6 +261,7 @@ def map_files(files: Sequence[str], workers: int | None = None,
 
 
 def _call_batch(func, paths):
+    """One task of the pool: the map step over a batch of files."""
     return [func(p) for p in paths]
 
 
@@ -322,6 +319,7 @@ def _counter(progress: Callable[[int, int], None] | None, total: int) -> Callabl
 
 def reduce_rows(rows: list[dict[str, Any]]) -> Collection:
     """Per-file rows -> the three tables; flags duplicated units, ranks by recomputed total."""
+    import pandas as pd
     summary = [dict(r["summary"]) for r in rows]
     issues = [i for r in rows for i in r["issues"]]
     leaves = [leaf for r in rows for leaf in r["leaves"]]
@@ -391,7 +389,8 @@ def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
 
 
 def _plain(value):
-    if value is None or value is pd.NA:
+    """A table cell as plain Python: NaN and pandas' NA -> None, numpy scalars -> int/float/str."""
+    if value is None or type(value).__name__ in ("NAType", "NaTType"):
         return None
     if isinstance(value, float):
         if value != value:
@@ -587,7 +586,7 @@ class _SummaryWriter:
             if high == "=":
                 bins.append((label, f'=COUNTIFS({rate_rng},"={low}")', int((rates == low).sum())))
                 continue
-            parts, mask = [], pd.Series(True, index=rates.index)
+            parts, mask = [], rates == rates
             if low is not None:
                 parts.append(f'{rate_rng},">={low}"' if high is not None else f'{rate_rng},">{low}"')
                 mask &= (rates >= low) if high is not None else (rates > low)
@@ -669,6 +668,13 @@ def _a1(r: int, c: int) -> str:
 
 def _cell(ws, r: int, c: int, value, fmt) -> None:
     """One value, by type; strings only through write_string (never parsed as a formula)."""
+    kind = type(value)
+    if kind is str:
+        ws.write_string(r, c, value[:EXCEL_STRING_LIMIT], fmt)
+        return
+    if kind is float and value == value and abs(value) != float("inf"):
+        ws.write_number(r, c, value, fmt)
+        return
     value = _plain(value)
     if value is None:
         ws.write_blank(r, c, None, fmt)

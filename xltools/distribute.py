@@ -26,14 +26,15 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Callable
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any, Callable
 
 from .errors import SpecError, WorkbookError, XltoolsError
 from .model import SEP, Form, Group, Leaf
 from .num import fmt
 from .parse import parse
+
+if TYPE_CHECKING:  # pandas only for the manifest, in this process: workers never import it
+    import pandas as pd
 
 MANIFEST_COLUMNS = ["单位", "文件", "表式", "状态", "原因"]
 MADE, NOT_MADE, UNUSED = "已生成", "未生成", "未使用"
@@ -148,7 +149,8 @@ def _match_header(cells: list[Any], aliases: dict[str, tuple[str, ...]]):
 
 def read_table(path: str | Path, aliases: dict[str, tuple[str, ...]], required: tuple[str, ...] = ("unit",),
                what: str = "单位名单") -> Table:
-    """Rows of the first sheet (of an .xlsx) or of a .csv that has a header row with ``required``."""
+    """The rows under the first header row that names the ``required`` fields, in the first visible
+    sheet that has one (.xlsx), or in a .csv (UTF-8 or GBK; comma, tab or semicolon)."""
     path = Path(path)
     if not path.is_file():
         raise WorkbookError(f"{what} {path}：找不到文件")
@@ -196,12 +198,9 @@ def _csv_rows(path: Path, what: str) -> list[list[Any]]:
             continue
     else:  # pragma: no cover - gb18030 decodes nearly anything
         raise WorkbookError(f"{what} {path.name}：无法识别文字编码，请另存为 UTF-8 编码的 CSV")
-    sample = text[:4096]
-    try:
-        dialect = csv.Sniffer().sniff(sample, delimiters=",\t;，")
-    except csv.Error:
-        dialect = csv.excel
-    return [list(row) for row in csv.reader(io.StringIO(text), dialect)]
+    head = "\n".join(text.splitlines()[:5])
+    delimiter = max((",", "\t", ";"), key=lambda d: (head.count(d), d == ","))  # Excel's CSV, or TSV
+    return [list(row) for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
 
 
 def _grid_rows(grid) -> list[list[Any]]:
@@ -216,9 +215,13 @@ def _grid_rows(grid) -> list[list[Any]]:
 
 
 def _merged(grid):
-    def top_left(r, c):
-        return grid.merged_top_left(r, c) if grid.merged else None
-    return top_left
+    """(row, col) -> the top-left cell of the merged range it lies in (None outside merges)."""
+    inside: dict[tuple[int, int], tuple[int, int]] = {}
+    for r1, c1, r2, c2 in grid.merged:
+        for r in range(r1, min(r2, grid.max_row) + 1):
+            for c in range(c1, min(c2, grid.max_col) + 1):
+                inside[(r, c)] = (r1, c1)
+    return lambda r, c: inside.get((r, c))
 
 
 # -- values ------------------------------------------------------------------------------------
@@ -536,6 +539,7 @@ def distribute(units_path: str | Path, outdir: str | Path, indicators: str | Pat
             plan.reason = ("注意：" + "；".join(plan.notes)) if plan.notes else ""
         else:
             plan.reason, plan.file = reason, ""
+    import pandas as pd
     manifest = pd.DataFrame([{"单位": p.unit, "文件": p.file, "表式": p.form, "状态": p.state, "原因": p.reason}
                              for p in plans], columns=MANIFEST_COLUMNS)
     write_manifest(manifest, outdir)
