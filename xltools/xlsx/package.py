@@ -593,14 +593,14 @@ def _read_sheet(path, archive, part, grid: Grid, strings, formats, limits: Limit
         parent.remove(elem)
         if cell is None:
             continue
+        if cell is _BAD_STRING:
+            raise WorkbookError(f"{path.name}：{where}单元格 {a1(rr, cc)} 引用了不存在的共享字符串"
+                                f"（共 {len(strings)} 个），文件已损坏。请在 Excel 中打开修复后另存。")
         if rr >= limits.max_rows:  # formatting far down (LibreOffice writes row 1048576) is no content
             if cell.value is not None or cell.formula is not None:
                 grid.truncated = True
                 return
             continue
-        if cell is _BAD_STRING:
-            raise WorkbookError(f"{path.name}：{where}单元格 {a1(rr, cc)} 引用了不存在的共享字符串"
-                                f"（共 {len(strings)} 个），文件已损坏。请在 Excel 中打开修复后另存。")
         grid.cells[(rr, cc)] = cell
         grid.max_row, grid.max_col = max(grid.max_row, rr), max(grid.max_col, cc)
     if root == f"{NS}worksheet" and data is None:  # required by the schema; score writes into it
