@@ -26,6 +26,7 @@ from xltools.cli import main
 from xltools.collect import (Collection, collect, csv_paths, escape_csv, map_files, records, summarize_file,
                              write_summary)
 from xltools.distribute import distribute, safe_stem, unique_names
+from xltools.distribute import make_template as real_make_template
 
 # -- the bureau's tables -----------------------------------------------------------------------
 
@@ -163,6 +164,7 @@ def bureau(tmp_path_factory):
     (back / "截断.xlsx").write_bytes(data[: len(data) // 2])
     (back / "空文件.xlsx").write_bytes(b"")
     write_foreign(back / "外部格式.xlsx")
+    (back / "sub" / "旧格式.xls").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504))  # Excel 97-2003
     shutil.copy(out_csv / "manifest.xlsx", back / "manifest.xlsx")  # our own output: skipped
     collection = collect([back], workers=2)
     summary_path = root / "汇总.xlsx"
@@ -222,13 +224,16 @@ def test_distribute_from_xlsx(bureau):
 
 
 @pytest.mark.parametrize("name, stem", [
-    ("城市管理局", "城市管理局"), ('a<b>c:d"e/f\\g|h?i*j', "abcdefghij"), ("CON", "CON_"), ("nul.txt", "nul.txt_"),
+    ("城市管理局", "城市管理局"), ('a<b>c:d"e/f\\g|h?i*j', "abcdefghij"), ("CON", "CON_"), ("nul.txt", "nul_.txt"),
     ("COM1", "COM1_"), ("LPT9 ", "LPT9_"), ("单位. . ", "单位"), ("  ", "单位"), ("a\tb\nc\x01", "a b c"),
-    ("长" * 200, "长" * 66), ("...", "单位"),
+    ("长" * 200, "长" * 66), ("...", "单位"), ("con.tar.gz", "con_.tar.gz"), ("AUX .备份", "AUX_.备份"), ("prn.", "prn_"),
+    ("COM¹", "COM¹_"), ("CONSOLE", "CONSOLE"), ("NULL.x", "NULL.x"),
 ])
 def test_safe_stem(name, stem):
     assert safe_stem(name) == stem
     assert len(safe_stem(name).encode("utf-8")) <= 200
+    # Windows reserves the device name before the first dot, whatever follows ("NUL.txt.xlsx" is NUL)
+    assert f"{stem}.xlsx".split(".")[0].rstrip(" ").upper() not in {"CON", "PRN", "AUX", "NUL", "COM1", "COM¹"}
 
 
 def test_unique_names_are_case_insensitive():
@@ -493,3 +498,315 @@ def test_indicators_from_xlsx_with_merged_cells(tmp_path):
     l3 = _range(wb, "XL_IND_L3")[1][0]
     cell = next(ws.cell(r, c) for r in range(r1, r2 + 1) if ws.cell(r, l3).value == "整改率")
     assert "%" in cell.number_format  # the percent-formatted cell of the 申报表 stays a percentage
+
+
+# -- hardening: per-file robustness ------------------------------------------------------------------
+
+
+def hang_on_marker(path: str) -> dict:
+    """Top-level for the pool: never finishes one file (a pathological workbook)."""
+    if path.endswith("hang.xlsx"):
+        import time
+        time.sleep(600)
+    return summarize_file(path)
+
+
+def raise_on_marker(path: str) -> dict:
+    """Top-level for the pool: an error that escapes the per-file function."""
+    if path.endswith("oom.xlsx"):
+        raise MemoryError("no room")
+    if path.endswith("exit.xlsx"):
+        raise SystemExit(3)
+    return summarize_file(path)
+
+
+def test_a_hanging_file_times_out_as_a_row_and_the_run_goes_on(bureau):
+    import time
+    files = sorted(str(p) for p in bureau["back"].glob("*.xlsx"))[:5]
+    files.insert(1, str(bureau["back"] / "hang.xlsx"))
+    start = time.monotonic()
+    rows = map_files(files, workers=2, func=hang_on_marker, timeout=1.5)
+    assert time.monotonic() - start < 30
+    assert [r["summary"]["文件"] for r in rows] == files
+    hung = rows[1]["summary"]
+    assert hung["状态"] == "无法读取" and "超过1.5秒" in hung["原因"] and "--timeout" in hung["原因"]
+    assert rows[1]["issues"][0]["代码"] == "workbook-error"
+    assert all(r["summary"] == summarize_file(f)["summary"] for f, r in zip(files, rows) if "hang" not in f)
+
+
+def test_errors_escaping_the_worker_function_are_rows(bureau):
+    files = sorted(str(p) for p in bureau["back"].glob("*.xlsx"))[:3]
+    files[1:1] = [str(bureau["back"] / "oom.xlsx"), str(bureau["back"] / "exit.xlsx")]
+    rows = map_files(files, workers=2, func=raise_on_marker)
+    states = [r["summary"]["状态"] for r in rows]
+    assert states[1] == states[2] == "程序错误" and "程序错误" not in states[:1] + states[3:]
+    assert "MemoryError" in rows[1]["summary"]["原因"] and "SystemExit" in rows[2]["summary"]["原因"]
+
+
+def test_two_crashing_files_are_each_blamed_alone(bureau):
+    files = sorted(str(p) for p in bureau["back"].glob("*.xlsx"))[:6]
+    files[1] = files[1].replace(".xlsx", "-crash.xlsx")
+    files[4] = files[4].replace(".xlsx", "-crash.xlsx")
+    rows = map_files(files, workers=2, func=crash_on_marker)
+    bad = [i for i, r in enumerate(rows) if r["summary"]["状态"] == "程序错误"]
+    assert bad == [1, 4]
+
+
+@pytest.mark.parametrize("error", [KeyError("boom"), MemoryError(), RecursionError("deep")])
+def test_summarize_file_turns_any_error_into_a_row(tmp_path, monkeypatch, error):
+    def boom(path):
+        raise error
+    monkeypatch.setattr(api, "check_workbook", boom)
+    row = summarize_file(tmp_path / "x.xlsx")["summary"]
+    assert row["状态"] == "程序错误" and type(error).__name__ in row["原因"]
+
+
+def test_other_spreadsheet_formats_in_a_folder_are_rows(bureau):
+    row = row_of(bureau["collection"], "旧格式.xls")
+    assert row["状态"] == "无法读取" and "97-2003" in row["原因"] and "另存为" in row["原因"]
+
+
+def test_the_same_unit_typed_differently_is_a_duplicate(bureau):
+    from xltools.collect import reduce_rows
+    first = summarize_file(bureau["files"]["园林绿化中心"])
+    second = json.loads(json.dumps(first))
+    second["summary"].update({"单位": " 园林绿化中心 ", "文件": "另一份.xlsx"})
+    third = json.loads(json.dumps(first))
+    third["summary"].update({"单位": "园林绿化中心(一)", "文件": "a.xlsx"})
+    fourth = json.loads(json.dumps(first))
+    fourth["summary"].update({"单位": "园林绿化中心（一）", "文件": "b.xlsx"})
+    c = reduce_rows([first, second, third, fourth])
+    assert all("单位重复" in r["原因"] for r in records(c.summary))
+    assert (c.issues["代码"] == "duplicate-unit").sum() == 4
+
+
+# -- hardening: summary equals `xltools check --json`, charts, no formulas from user text -------------
+
+
+def test_summary_workbook_equals_check_json(bureau, capsys):
+    """The written 汇总 / 问题清单 / 指标明细 sheets against `xltools check --json` of every file."""
+    _main(["check", str(bureau["back"]), "--json", "--quiet"])
+    checked = {str(Path(o["source"]).resolve()): o for o in json.loads(capsys.readouterr().out)}
+    wb = openpyxl.load_workbook(bureau["summary_path"])
+
+    def sheet(name):
+        rows = list(wb[name].iter_rows(values_only=True))
+        return [dict(zip(rows[0], r)) for r in rows[1:]]
+    summary, issues, leaves = sheet("汇总"), sheet("问题清单"), sheet("指标明细")
+    duplicated = {"城市管理局.xlsx", "城市管理局（修改版）.xlsx"}
+    compared = 0
+    for row in summary:
+        out = checked.get(str(Path(row["文件"]).resolve()))
+        if out is None:  # not a workbook to `check` (.xls in a folder) or our own manifest
+            assert row["状态"] in ("无法读取", "已跳过")
+            continue
+        compared += 1
+        extra = 1 if Path(row["文件"]).name in duplicated else 0
+        mine = [i for i in issues if i["文件"] == row["文件"]]
+        if "error" in out:
+            if row["状态"] == "已跳过":  # the distribution manifest: not a 自评表
+                assert Path(row["文件"]).name == "manifest.xlsx" and not mine
+                continue
+            assert row["状态"] == "无法读取" and row["原因"] == out["error"]["message"] and len(mine) == 1
+            continue
+        scores = out["scores"]
+        assert (row["单位"], row["年度"], row["表式"]) == (out["unit"], out["year"], scores["form"])
+        assert row["重新计算总分"] == scores["total"] and row["重新计算等级"] == scores["grade"]
+        if scores["stated_total"] is not None:
+            assert row["填报总分"] == scores["stated_total"]
+        assert row["执行率"] == (scores["funding"]["rate"] if scores["funding"] else None)
+        assert row["错误数"] == out["stats"]["errors"] + extra and row["警告数"] == out["stats"]["warnings"]
+        assert row["状态"] == ("通过" if out["valid"] and not extra else "有错误")
+        for g in scores["groups"]:
+            if "/" not in g["path"]:
+                assert row[f"扣分·{g['path']}"] == g["deduction"]
+        assert sorted((i["代码"], i["说明"]) for i in mine if i["代码"] != "duplicate-unit") == \
+            sorted((i["code"], i["message"]) for i in out["issues"])
+        mine_leaves = {lf["三级"]: lf for lf in leaves if lf["文件"] == row["文件"]}
+        for leaf in scores["leaves"]:
+            assert mine_leaves[leaf["name"]]["重新计算得分"] == leaf["score"]
+            assert mine_leaves[leaf["name"]]["分值"] == leaf["weight"]
+        assert round(sum(lf["重新计算得分"] for lf in mine_leaves.values()), 2) == scores["total"]
+    assert compared == len(checked) == 10  # five filled, the duplicate, foreign, truncated, empty, the manifest
+
+
+def test_summary_charts_are_there_and_count_right(bureau):
+    import re
+    with zipfile.ZipFile(bureau["summary_path"]) as z:
+        charts = [z.read(n).decode() for n in sorted(z.namelist()) if re.fullmatch(r"xl/charts/chart\d+\.xml", n)]
+    kinds = {}
+    for xml in charts:
+        title = "".join(re.findall(r"<a:t>([^<]*)</a:t>", xml[:xml.index("</c:title>")]))
+        kinds[title] = re.search(r'<c:barDir val="(\w+)"', xml).group(1)
+    assert kinds == {"等级分布（重新计算）": "col", "预算执行率分布": "col", "重新计算总分排名": "bar"}
+    wb = openpyxl.load_workbook(bureau["summary_path"])
+    ws = wb["图表"]
+    grades = {ws.cell(r, 1).value: ws.cell(r, 2).value for r in range(3, 10) if ws.cell(r, 1).value}
+    s = bureau["collection"].summary
+    assert grades["优"].startswith("=COUNTIF(")
+    cached = openpyxl.load_workbook(bureau["summary_path"], data_only=True)["图表"]
+    counts = {cached.cell(r, 1).value: cached.cell(r, 2).value for r in range(3, 10) if cached.cell(r, 1).value}
+    assert {g: n for g, n in counts.items() if n} == s["重新计算等级"][s["重新计算等级"] != ""].value_counts().to_dict()
+    rates = sum(cached.cell(r, 5).value or 0 for r in range(3, 10))
+    assert rates == s["执行率"].notna().sum()
+
+
+def test_no_user_text_becomes_a_formula_anywhere(bureau):
+    """Every cell of every sheet: strings typed by units stay strings; formulas only on 图表 (counts)."""
+    wb = openpyxl.load_workbook(bureau["summary_path"])
+    evil = 0
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if ws.title == "图表":
+                    assert cell.data_type != "f" or cell.value.startswith(("=COUNTIF(", "=COUNTIFS("))
+                    continue
+                assert cell.data_type != "f", (ws.title, cell.coordinate, cell.value)
+                evil += isinstance(cell.value, str) and cell.value.startswith(("=1+2", "=HYPERLINK"))
+    assert evil >= 3  # 汇总, 问题清单 (unit and reason), 指标明细
+    manifest = openpyxl.load_workbook(bureau["out_csv"] / "manifest.xlsx").active
+    cells = [c for row in manifest.iter_rows() for c in row if isinstance(c.value, str) and c.value.startswith("=")]
+    assert cells and all(c.data_type == "s" for c in cells)
+    text = (bureau["out_csv"] / "manifest.csv").read_text(encoding="utf-8-sig")
+    assert "'=1+2 执法大队" in text and "\n=1+2" not in text and ",=1+2" not in text
+
+
+# -- hardening: distribute -------------------------------------------------------------------------
+
+
+def test_distribute_same_names_windows_names_and_unusable_rows(tmp_path):
+    units = tmp_path / "units.csv"
+    units.write_text("单位名称,年度\n甲单位,2024\n甲单位,2024\n 甲 单位 ,2024\n甲单位,2023\nCON,2024\nNUL.txt,2024\n"
+                     "a/b:c*?,2024\n某某. ,2024\n" + "长" * 300 + ",2024\n乙单位,20245\n", encoding="utf-8")
+    out = tmp_path / "out"
+    m = records(distribute(units, out, workers=2))
+    by = [(r["单位"], r["文件"], r["状态"], r["原因"]) for r in m]
+    assert by[0][1:3] == ("甲单位.xlsx", "已生成")
+    assert by[1][2] == "未生成" and "第2行重复" in by[1][3]
+    assert by[2][2] == "未生成" and "第2行重复" in by[2][3]  # spaces inside the name do not make a new unit
+    assert by[3][1:3] == ("甲单位 (2).xlsx", "已生成")  # the same unit, another year
+    assert by[4][1] == "CON_.xlsx" and by[5][1] == "NUL_.txt.xlsx" and by[6][1] == "abc.xlsx" and by[7][1] == "某某.xlsx"
+    assert by[8][2] == "已生成" and len(by[8][1].encode()) < 255
+    assert by[9][2] == "未生成" and "20245" in by[9][3]
+    names = [r["文件"] for r in m if r["文件"]]
+    assert len({n.casefold() for n in names}) == len(names) == 7
+    assert sorted(p.name for p in out.iterdir()) == sorted(names + ["manifest.csv", "manifest.xlsx"])  # no temp files
+
+
+def test_distribute_a_unit_that_cannot_be_written_does_not_stop_the_others(tmp_path):
+    units = tmp_path / "units.csv"
+    units.write_text("单位名称\n甲\n乙\n丙\n", encoding="utf-8")
+    (tmp_path / "out" / "乙.xlsx").mkdir(parents=True)  # a folder in the way
+    m = {r["单位"]: r for r in records(distribute(units, tmp_path / "out", workers=1))}
+    assert m["甲"]["状态"] == m["丙"]["状态"] == "已生成"
+    assert m["乙"]["状态"] == "未生成" and "无法写入" in m["乙"]["原因"] and m["乙"]["文件"] == ""
+
+
+def crash_for_one_unit(task):
+    """Top-level for the pool: the worker dies on one unit."""
+    if task[1]["unit"] == "崩溃":
+        os._exit(9)
+    return real_make_template(task)
+
+
+def test_distribute_worker_crash_is_a_row(tmp_path, monkeypatch):
+    import xltools.distribute as d
+    monkeypatch.setattr(d, "make_template", crash_for_one_unit)
+    units = tmp_path / "units.csv"
+    units.write_text("单位名称\n甲\n崩溃\n丙\n丁\n", encoding="utf-8")
+    m = {r["单位"]: r for r in records(distribute(units, tmp_path / "out", workers=2))}
+    assert m["崩溃"]["状态"] == "未生成" and "工作进程" in m["崩溃"]["原因"]
+    assert all(m[u]["状态"] == "已生成" for u in ("甲", "丙", "丁"))
+
+
+@pytest.mark.parametrize("encoding", ["gbk", "gb18030", "utf-16", "utf-8"])
+def test_distribute_cli_reads_csv_as_offices_export_it(tmp_path, capsys, encoding):
+    units = tmp_path / "units.csv"
+    sep = "\t" if encoding == "utf-16" else ","  # Excel's "Unicode 文本" is UTF-16 with tabs
+    units.write_bytes(sep.join(["单位名称", "年度", "全年预算数"]).encode(encoding)
+                      + f"\n财政局{sep}2024{sep}100\n".encode(encoding).lstrip(b"\xff\xfe"))
+    assert _main(["distribute", str(units), "-o", str(tmp_path / "out"), "--quiet", "--json"]) == 0
+    assert [r["单位"] for r in json.loads(capsys.readouterr().out)] == ["财政局"]
+
+
+def _units_xlsx_without_name(path):
+    book = xlsxwriter.Workbook(str(path))
+    book.add_worksheet().write_row(0, 0, ["名称", "预算"])
+    book.close()
+
+
+@pytest.mark.parametrize("case, args, words", [
+    ("missing UNITS", ["distribute", "{tmp}/无.csv", "-o", "{tmp}/o"], "找不到"),
+    ("xlsx UNITS without its columns", ["distribute", "{tmp}/nocols.xlsx", "-o", "{tmp}/o"], "单位名称"),
+    ("UNITS without rows", ["distribute", "{tmp}/header.csv", "-o", "{tmp}/o"], "没有单位"),
+    ("UNITS not a table", ["distribute", "{tmp}/huge.csv", "-o", "{tmp}/o"], "不是有效的 CSV"),
+    ("UNITS .xls", ["distribute", "{tmp}/old.xls", "-o", "{tmp}/o"], "另存为"),
+    ("output folder is a file", ["distribute", "{tmp}/good.csv", "-o", "{tmp}/afile"], "afile"),
+    ("missing indicators", ["distribute", "{tmp}/good.csv", "-o", "{tmp}/o", "--indicators", "{tmp}/无.csv"], "找不到"),
+    ("missing path", ["collect", "{tmp}/无", "-o", "{tmp}/s.xlsx"], "找不到"),
+    ("output not xlsx", ["collect", "{tmp}/good.csv", "-o", "{tmp}/s.csv"], ".xlsx"),
+    ("output is a folder", ["collect", "{tmp}/good.csv", "-o", "{tmp}/dir.xlsx"], ".xlsx"),
+    ("output folder missing", ["collect", "{tmp}/good.csv", "-o", "{tmp}/无/s.xlsx"], "不存在"),
+    ("nothing to collect", ["collect", "{tmp}/dir.xlsx", "-o", "{tmp}/s.xlsx"], "没有找到"),
+])
+def test_cli_unusable_input_is_exit_2_in_chinese(tmp_path, capsys, case, args, words):
+    (tmp_path / "good.csv").write_text("单位名称\n甲\n", encoding="utf-8")
+    (tmp_path / "header.csv").write_text("单位名称,年度\n", encoding="utf-8")
+    (tmp_path / "huge.csv").write_text('单位名称\n"' + "x" * 200_000 + '"\n', encoding="utf-8")
+    (tmp_path / "old.xls").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504))
+    (tmp_path / "afile").write_text("")
+    (tmp_path / "dir.xlsx").mkdir()
+    _units_xlsx_without_name(tmp_path / "nocols.xlsx")
+    assert _main([a.replace("{tmp}", str(tmp_path)) for a in args]) == 2, case
+    err = capsys.readouterr().err
+    assert words in err and "Traceback" not in err and "错误" in err, (case, err)
+
+
+def test_cli_help_options_and_exit_codes_in_a_real_process(bureau, tmp_path):
+    """stdout carries the result (JSON with --json), stderr only progress and errors."""
+    from click.testing import CliRunner
+    from xltools.cli import cli
+    for command in ("collect", "distribute"):
+        result = CliRunner().invoke(cli, [command, "--help"])
+        assert result.exit_code == 0
+        assert all(o in result.output for o in ("--json", "--quiet", "--workers", "--timeout", "退出码"))
+    run = [sys.executable, "-c", "from xltools.cli import main; main()"]
+    good = str(bureau["files"]["园林绿化中心"])
+    out = subprocess.run([*run, "collect", good, "-o", str(tmp_path / "s.xlsx"), "--json"], capture_output=True, text=True)
+    assert out.returncode == 0 and json.loads(out.stdout)[0]["状态"] == "通过"
+    assert "汇总" in out.stderr and "Traceback" not in out.stderr  # the progress label
+    out = subprocess.run([*run, "collect", str(bureau["back"]), "-o", str(tmp_path / "s.xlsx"), "--json", "--quiet",
+                          "--timeout", "30"], capture_output=True, text=True)
+    assert out.returncode == 1 and out.stderr == "" and len(json.loads(out.stdout)) == len(bureau["collection"].summary)
+    out = subprocess.run([*run, "distribute", str(bureau["units_csv"]), "-o", str(tmp_path / "d"), "--quiet"],
+                         capture_output=True, text=True)
+    assert out.returncode == 1 and out.stderr == "" and "某某局" in out.stdout
+    out = subprocess.run([*run, "collect", good, "-o", str(tmp_path / "s.xlsx"), "--workers", "0"],
+                         capture_output=True, text=True)
+    assert out.returncode == 2 and out.stdout == ""
+    out = subprocess.run([*run, "collect", good, "-o", str(tmp_path / "s.xlsx"), "--quiet", "--workers", "1",
+                          "--timeout", "0"], capture_output=True, text=True)
+    assert out.returncode == 0 and out.stderr == "" and "已写入" in out.stdout
+
+
+def test_rows_beyond_excel_limit_are_said_not_dropped(bureau, tmp_path, monkeypatch):
+    import xltools.collect as c
+    monkeypatch.setattr(c, "EXCEL_MAX_ROWS", 6)
+    out = tmp_path / "s.xlsx"
+    write_summary(bureau["collection"], out, csv=True)
+    ws = openpyxl.load_workbook(out)["问题清单"]
+    assert ws.max_row == 6 and "超出 Excel 的行数上限" in ws.cell(6, 1).value
+    assert str(len(bureau["collection"].issues) - 4) in ws.cell(6, 1).value
+    with open(csv_paths(out)["问题清单"], encoding="utf-8-sig", newline="") as f:
+        assert len(list(csv.reader(f))) == len(bureau["collection"].issues) + 1
+
+
+def test_macos_resource_files_in_folders_are_not_rows(bureau, tmp_path):
+    from xltools.collect import find_files
+    folder = tmp_path / "收回"
+    (folder / "__MACOSX").mkdir(parents=True)
+    shutil.copy(bureau["files"]["城市管理局"], folder / "城市管理局.xlsx")
+    (folder / "__MACOSX" / "._城市管理局.xlsx").write_bytes(b"\x00\x05\x16\x07" + bytes(60))
+    (folder / "._城市管理局.xlsx").write_bytes(b"\x00\x05\x16\x07" + bytes(60))
+    (folder / "旧.et").write_bytes(b"\xd0\xcf\x11\xe0")
+    assert [f.name for f in find_files([folder])] == ["城市管理局.xlsx", "旧.et"]

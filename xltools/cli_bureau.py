@@ -18,21 +18,26 @@ import click
 #: Files listed on the terminal before "…" (the workbook and the manifest have them all).
 SHOWN = 30
 
+workers_option = click.option("--workers", type=click.IntRange(1, 256), help="并行进程数（默认为 CPU 核数）。")
+timeout_option = click.option("--timeout", type=click.FloatRange(min=0), default=60, show_default=True,
+                              help="单个文件最多处理的秒数，超时的文件记为无法读取并写明原因；0 表示不限。")
+
 
 def register(group: click.Group) -> None:
     """Add the bureau's commands to the main ``xltools`` group."""
     from .cli import emit_json, json_option, quiet_option
 
     @group.command("distribute")
-    @click.argument("units", type=click.Path(exists=True, dir_okay=False))
-    @click.option("-o", "--output", "outdir", required=True, type=click.Path(file_okay=False),
+    @click.argument("units", type=click.Path())
+    @click.option("-o", "--output", "outdir", required=True, type=click.Path(),
                   help="输出文件夹（每个单位一份模板，另有 manifest.csv / manifest.xlsx）。")
-    @click.option("--indicators", type=click.Path(exists=True, dir_okay=False),
+    @click.option("--indicators", type=click.Path(),
                   help="各单位的绩效指标表（单位名称、一级指标、二级指标、三级指标、年度指标值、分值）。")
-    @click.option("--workers", type=click.IntRange(1, 256), help="并行进程数（默认为 CPU 核数）。")
+    @workers_option
+    @timeout_option
     @quiet_option
     @json_option
-    def distribute_cmd(units, outdir, indicators, workers, quiet, as_json):
+    def distribute_cmd(units, outdir, indicators, workers, timeout, quiet, as_json):
         """按单位名单 UNITS（.xlsx 或 .csv）为每个单位生成预填、受保护的自评表模板。
 
         名单列：单位名称、年度、表式、年初预算数、全年预算数、全年执行数（其余列忽略）。
@@ -40,7 +45,8 @@ def register(group: click.Group) -> None:
         """
         from .distribute import MADE, distribute
         with _bar(quiet, "生成模板") as progress:
-            manifest = distribute(units, outdir, indicators=indicators, workers=workers, progress=progress)
+            manifest = distribute(units, outdir, indicators=indicators, workers=workers, progress=progress,
+                                  timeout=timeout)
         if as_json:
             from .collect import records
             emit_json(records(manifest))
@@ -52,28 +58,36 @@ def register(group: click.Group) -> None:
         sys.exit(0 if (manifest["状态"] == MADE).all() else 1)
 
     @group.command("collect")
-    @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
-    @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
+    @click.argument("paths", nargs=-1, required=True, type=click.Path())
+    @click.option("-o", "--output", required=True, type=click.Path(),
                   help="汇总工作簿（.xlsx）：汇总、图表、问题清单、指标明细。")
     @json_option
-    @click.option("--csv", "as_csv", is_flag=True, help="另存三张表为 UTF-8 CSV（与汇总工作簿同目录）。")
-    @click.option("--workers", type=click.IntRange(1, 256), help="并行进程数（默认为 CPU 核数）。")
+    @click.option("--csv", "as_csv", is_flag=True,
+                  help="另存三张表为 UTF-8 CSV（与汇总工作簿同目录；以 = + - @ 开头的文字前加 ' ，防止被当作公式）。")
+    @workers_option
+    @timeout_option
     @quiet_option
-    def collect_cmd(paths, output, as_json, as_csv, workers, quiet):
+    def collect_cmd(paths, output, as_json, as_csv, workers, timeout, quiet):
         """汇总各单位交回的自评表（文件或文件夹，含子文件夹）：逐个校验、重新评分，写出汇总工作簿。
 
+        无法读取、超时或出错的文件各占一行并写明原因，不影响其他文件。
         退出码：0 全部通过；1 有文件存在错误或无法读取；2 用法错误。
         """
         from .collect import FAILED_STATES, collect, csv_paths, records, write_summary
-        if Path(output).suffix.lower() != ".xlsx":
-            raise click.BadParameter("汇总工作簿应为 .xlsx 文件", param_hint="-o/--output")
-        if not Path(output).resolve().parent.is_dir():
-            raise click.BadParameter(f"文件夹 {Path(output).parent} 不存在", param_hint="-o/--output")
-        ours = [Path(output), *csv_paths(output).values()]
+        from .errors import WorkbookError
+        missing = [p for p in paths if not Path(p).exists()]
+        if missing:
+            raise WorkbookError("找不到 " + "、".join(missing))
+        out = Path(output)
+        if out.suffix.lower() != ".xlsx" or out.is_dir():
+            raise WorkbookError(f"{output}：汇总表应为 .xlsx 文件，如 -o 汇总.xlsx")
+        if not out.resolve().parent.is_dir():
+            raise WorkbookError(f"{output}：文件夹 {out.parent} 不存在，请先创建")
+        ours = [out, *csv_paths(out).values()]
         with _bar(quiet, "汇总") as progress:
-            collection = collect(paths, workers=workers, progress=progress, exclude=ours)
+            collection = collect(paths, workers=workers, progress=progress, exclude=ours, timeout=timeout)
         if collection.summary.empty:
-            raise click.UsageError("没有找到要汇总的 .xlsx/.xlsm 文件")
+            raise WorkbookError("没有找到要汇总的 .xlsx/.xlsm 文件")
         written = write_summary(collection, output, csv=as_csv)
         if as_json:
             emit_json(records(collection.summary))

@@ -6,7 +6,9 @@ cluster later):
 * **map** — :func:`summarize_file` (top-level, picklable): read, re-score and check one workbook
   with :func:`xltools.api.check_workbook` and return plain data (str, int, float, None, lists and
   dicts).  It never raises: a file that cannot be read becomes a row with its error
-  (``workbook-error`` …), anything unexpected a row with ``internal-error``;
+  (``workbook-error`` …), anything unexpected a row with ``internal-error``.  :func:`pool_map`
+  runs it in worker processes one file at a time, so a worker that dies or takes longer than
+  ``--timeout`` seconds on a file is replaced and only that file becomes a row with the reason;
 * **reduce** — :func:`collect`: rows in, three pandas DataFrames out (汇总, 问题清单, 指标明细),
   plus what only the whole set can tell: the same unit and year in two files (``duplicate-unit``)
   and the ranking;
@@ -26,12 +28,13 @@ from __future__ import annotations
 import csv
 import os
 import re
+import time
+import unicodedata
 import zipfile
-from collections import defaultdict
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+from collections import defaultdict, deque
 from dataclasses import dataclass
 from decimal import Decimal
+from multiprocessing.connection import wait
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
 
@@ -61,6 +64,7 @@ LEAF_COLUMNS = ["文件", "单位", "表式", "一级", "二级", "三级", "分
 OWN_OUTPUT_KEYWORDS = ("xltools-manifest", "xltools-summary")
 REASONS_SHOWN = 3
 EXCEL_STRING_LIMIT = 32767
+EXCEL_MAX_ROWS = 1_048_576
 
 
 @dataclass
@@ -103,8 +107,7 @@ def summarize_file(path: str | os.PathLike) -> dict[str, Any]:
 
 
 def _internal(exc: BaseException) -> str:
-    return (f"读取时发生程序内部错误（{type(exc).__name__}：{str(exc)[:200]}）。"
-            "请把该文件发给 xltools 维护者；其他文件不受影响。")
+    return _internal_text(f"{type(exc).__name__}：{str(exc)[:200]}")
 
 
 def _failed(path: str, code: str | None, message: str, state: str) -> dict[str, Any]:
@@ -224,65 +227,151 @@ def _issue_row(path: str, unit: str, issue: Issue) -> dict[str, Any]:
 # ---------------------------------------------------------------------------
 # running the map
 
+#: Seconds one file may take in a worker before the worker is killed (``--timeout``).
+DEFAULT_TIMEOUT = 60.0
+#: What :func:`pool_map` tells ``failed`` when a worker died or ran out of time.
+CRASH, TIMEOUT = "crash", "timeout"
+
 
 def map_files(files: Sequence[str], workers: int | None = None,
               progress: Callable[[int], None] | None = None,
-              func: Callable[[str], dict] = summarize_file) -> list[dict[str, Any]]:
-    """``func`` over every file, in file order; ``workers`` processes (None: one per CPU, 1: here).
+              func: Callable[[str], dict] = summarize_file,
+              timeout: float | None = DEFAULT_TIMEOUT) -> list[dict[str, Any]]:
+    """``func`` over every file, in file order (see :func:`pool_map`); a file whose worker dies or
+    runs out of time becomes a row with the reason."""
+    def failed(path: str, why: str) -> dict[str, Any]:
+        if why == TIMEOUT:
+            return _failed(path, "workbook-error", f"处理该文件超过{timeout:g}秒仍未完成，已中止（文件可能过大或结构"
+                           "异常）。可用 --timeout 放宽时限后重试；其他文件不受影响。", UNREADABLE)
+        if why == CRASH:
+            return _failed(path, "internal-error", "处理该文件时工作进程异常退出（可能内存不足或文件触发了程序缺陷）。"
+                           "请把该文件发给 xltools 维护者；其他文件不受影响。", INTERNAL)
+        return _failed(path, "internal-error", _internal_text(why), INTERNAL)
+    return pool_map(func, [str(f) for f in files], failed, workers, timeout, progress)
 
-    A worker that dies (killed for memory, a crash in a C library) does not stop the run: the
-    files it had not finished are retried one at a time in a fresh single-worker pool, so the
-    file that kills a worker is found and reported as ``internal-error``."""
-    files = [str(f) for f in files]
-    tick = progress or (lambda n: None)
-    workers = max(1, min(workers or os.cpu_count() or 1, len(files) or 1))
-    results: list[dict | None] = [None] * len(files)
-    if workers == 1:
-        for i, f in enumerate(files):
-            results[i] = func(f)
+
+def pool_map(func: Callable, items: Sequence, failed: Callable[[Any, str], Any],
+             workers: int | None = None, timeout: float | None = DEFAULT_TIMEOUT,
+             tick: Callable[[int], None] | None = None) -> list:
+    """``func`` over ``items`` in ``workers`` processes (None: one per CPU), results in item order.
+
+    Each worker gets one item at a time (plus one queued), so the parent always knows which item
+    a worker is on: a worker that dies (killed for memory, a crash in a C library, an exception
+    ``func`` let out) or that spends more than ``timeout`` seconds on one item is replaced, and
+    that item's result is ``failed(item, why)`` — ``why`` is :data:`CRASH`, :data:`TIMEOUT` or the
+    exception's type and text; the run goes on.  With ``workers=1`` and no timeout (None or 0)
+    everything runs here, in this process."""
+    if not items:
+        return []
+    tick = tick or (lambda n: None)
+    workers = max(1, min(workers or os.cpu_count() or 1, len(items) or 1))
+    results: list = [None] * len(items)
+    if workers == 1 and not timeout:
+        for i, item in enumerate(items):
+            results[i] = func(item)
             tick(1)
-        return results  # type: ignore[return-value]
-    chunk = max(1, min(64, len(files) // (workers * 8)))
-    batches = [list(range(s, min(s + chunk, len(files)))) for s in range(0, len(files), chunk)]
-    _run_batches(files, batches, workers, results, tick, func)
-    pending = [i for i, r in enumerate(results) if r is None]
-    while pending:  # after a worker died: one file at a time, in order, to find the culprit
-        _run_batches(files, [[i] for i in pending], 1, results, tick, func)
-        left = [i for i in pending if results[i] is None]
-        if left:
-            bad = left[0]
-            results[bad] = _failed(files[bad], "internal-error",
-                                   "处理该文件时工作进程异常退出（可能内存不足或文件触发了程序缺陷）。"
-                                   "请把该文件发给 xltools 维护者；其他文件不受影响。", INTERNAL)
-            tick(1)
-            left = left[1:]
-        pending = left
-    return results  # type: ignore[return-value]
-
-
-def _call_batch(func, paths):
-    """One task of the pool: the map step over a batch of files."""
-    return [func(p) for p in paths]
-
-
-def _run_batches(files, batches, workers, results, tick, func) -> None:
-    from concurrent.futures import as_completed
+        return results
+    todo = deque(range(len(items)))
+    pool: list[_Worker] = []
     try:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            futures = {pool.submit(_call_batch, func, [files[i] for i in b]): b for b in batches}
-            for future in as_completed(futures):
-                batch = futures[future]
-                try:
-                    out = future.result()
-                except BrokenProcessPool:
-                    continue
-                except Exception as exc:  # noqa: BLE001 - e.g. a result that cannot be pickled
-                    out = [_failed(files[i], "internal-error", _internal(exc), INTERNAL) for i in batch]
-                for i, r in zip(batch, out):
-                    results[i] = r
-                tick(len(out))
-    except BrokenProcessPool:
-        pass
+        pool = [_Worker(func) for _ in range(workers)]
+        while todo or any(w.queue for w in pool):
+            for w in pool:
+                while todo and len(w.queue) < 2:
+                    w.send(todo.popleft(), items)
+            busy = [w for w in pool if w.queue]
+            left = min(w.since + timeout for w in busy) - time.monotonic() if timeout else None
+            ready = wait([w.conn for w in busy], None if left is None else max(left, 0))
+            for w in busy:
+                why = None
+                if w.conn in ready:
+                    try:
+                        ok, out = w.conn.recv()
+                    except (EOFError, OSError):
+                        why = CRASH
+                    else:
+                        i = w.queue.popleft()
+                        results[i] = out if ok else failed(items[i], out)
+                        w.since = time.monotonic()
+                        tick(1)
+                        continue
+                elif timeout and time.monotonic() - w.since >= timeout:
+                    why = TIMEOUT
+                if why is not None:
+                    i = w.queue.popleft()
+                    results[i] = failed(items[i], why)
+                    tick(1)
+                    todo.extendleft(reversed(w.queue))  # queued, not started: to any worker
+                    w.restart()
+    finally:
+        for w in pool:
+            w.stop()
+    return results
+
+
+class _Worker:
+    """One worker process fed through a pipe; ``queue`` holds the indexes it was sent, the first
+    being the one it is working on since ``since``."""
+
+    def __init__(self, func: Callable) -> None:
+        self.func = func
+        self.queue: deque[int] = deque()
+        self.since = time.monotonic()
+        self._start()
+
+    def _start(self) -> None:
+        import multiprocessing
+        self.conn, child = multiprocessing.Pipe()
+        self.proc = multiprocessing.Process(target=_serve, args=(child, self.func), daemon=True)
+        self.proc.start()
+        child.close()
+
+    def send(self, index: int, items: Sequence) -> None:
+        if not self.queue:
+            self.since = time.monotonic()
+        self.queue.append(index)
+        try:
+            self.conn.send(items[index])
+        except OSError:  # the worker is gone: the pool finds out when it reads the pipe
+            pass
+
+    def restart(self) -> None:
+        self.stop(kill=True)
+        self.queue.clear()
+        self._start()
+
+    def stop(self, kill: bool = False) -> None:
+        if not kill:
+            try:
+                self.conn.send(None)  # not EOF: other workers may hold a copy of this end
+            except OSError:
+                pass
+            self.proc.join(5)
+        self.conn.close()
+        if self.proc.is_alive():
+            self.proc.kill()
+            self.proc.join()
+
+
+def _serve(conn, func: Callable) -> None:
+    """A worker's loop: item in, ``(True, func(item))`` or ``(False, error text)`` out."""
+    import signal
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    while True:
+        try:
+            item = conn.recv()
+        except (EOFError, OSError):
+            return
+        if item is None:
+            return
+        try:
+            conn.send((True, func(item)))
+        except BaseException as exc:  # noqa: BLE001 - incl. a result that cannot be pickled
+            conn.send((False, f"{type(exc).__name__}：{str(exc)[:200]}"))
+
+
+def _internal_text(detail: str) -> str:
+    return f"读取时发生程序内部错误（{detail}）。请把该文件发给 xltools 维护者；其他文件不受影响。"
 
 
 # ---------------------------------------------------------------------------
@@ -291,17 +380,36 @@ def _run_batches(files, batches, workers, results, tick, func) -> None:
 
 def collect(paths: Iterable[str | os.PathLike], workers: int | None = None,
             progress: Callable[[int, int], None] | None = None,
-            exclude: Iterable[str | os.PathLike] = ()) -> Collection:
+            exclude: Iterable[str | os.PathLike] = (), timeout: float | None = DEFAULT_TIMEOUT) -> Collection:
     """Check and re-score every workbook under ``paths`` (files and folders, recursively).
 
-    ``workers``: processes (None: one per CPU; 1: in this process).  ``progress(done, total)`` is
+    ``workers``: processes (None: one per CPU; 1 with no ``timeout``: in this process).
+    ``timeout``: seconds one file may take (None or 0: no limit).  ``progress(done, total)`` is
     called as files finish.  ``exclude``: files to leave out (the summary being written)."""
-    files = api.expand_paths(paths)
     skip = {Path(p).resolve() for p in exclude}
-    if skip:
-        files = [f for f in files if f.resolve() not in skip]
-    files = [str(f) for f in files]
-    return reduce_rows(map_files(files, workers, _counter(progress, len(files))))
+    files = [str(f) for f in find_files(paths) if f.resolve() not in skip]
+    return reduce_rows(map_files(files, workers, _counter(progress, len(files)), timeout=timeout))
+
+
+#: Other spreadsheet formats: in a folder they are listed too, each a row saying to save as .xlsx.
+OTHER_SPREADSHEETS = (".xls", ".xlsb", ".et", ".ett", ".ods", ".xltx", ".xltm", ".numbers")
+
+
+def find_files(paths: Iterable[str | os.PathLike]) -> list[Path]:
+    """The workbooks under ``paths`` (:func:`api.expand_paths`) and, in folders, files in other
+    spreadsheet formats, which a unit may have sent back instead of .xlsx."""
+    paths = list(paths)
+    files = api.expand_paths(paths)
+    seen = {f.resolve() for f in files}
+    folders = [Path(p) for p in paths if Path(p).is_dir()]
+    for folder in folders:
+        for f in sorted(folder.rglob("*")):
+            if (f.suffix.lower() in OTHER_SPREADSHEETS and not f.name.startswith("~$") and f.is_file()
+                    and f.resolve() not in seen):
+                seen.add(f.resolve())
+                files.append(f)
+    # macOS leaves "._name.xlsx" resource files beside each file when it zips or copies to a USB stick
+    return [f for f in files if not (f.name.startswith("._") and any(folder in f.parents for folder in folders))]
 
 
 def _counter(progress: Callable[[int, int], None] | None, total: int) -> Callable[[int], None] | None:
@@ -350,7 +458,8 @@ def reduce_rows(rows: list[dict[str, Any]]) -> Collection:
 
 
 def _unit_key(unit: str) -> str:
-    return re.sub(r"\s+", "", unit or "")
+    """The same unit however typed: full-width letters and brackets, spaces (as distribute does)."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", unit or ""))
 
 
 def _duplicates(summary: list[dict]) -> list[dict]:
@@ -457,7 +566,7 @@ def _atomic(path: Path, write: Callable[[Path], Any]) -> Path:
         fd, tmp = tempfile.mkstemp(suffix=path.suffix, prefix=".xltools-", dir=str(path.parent))
         os.close(fd)
     except OSError as exc:
-        raise WorkbookError(f"{path}：无法在 {path.parent} 写入（{exc.strerror or type(exc).__name__}）") from None
+        raise WorkbookError(f"{path}：无法在 {path.parent} 写入（{os_reason(exc)}）") from None
     try:
         write(Path(tmp))
         os.chmod(tmp, 0o644)
@@ -465,11 +574,20 @@ def _atomic(path: Path, write: Callable[[Path], Any]) -> Path:
     except PermissionError:
         raise WorkbookError(f"{path}：无法写入。如果该文件正在 Excel/WPS 中打开，请关闭后重试。") from None
     except OSError as exc:
-        raise WorkbookError(f"{path}：写入失败（{exc.strerror or type(exc).__name__}）") from None
+        raise WorkbookError(f"{path}：写入失败（{os_reason(exc)}）") from None
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
     return path
+
+
+def os_reason(exc: OSError) -> str:
+    """An operating-system error in Chinese."""
+    import errno
+    words = {errno.ENOENT: "找不到文件或文件夹", errno.EACCES: "没有权限", errno.EPERM: "没有权限",
+             errno.ENOTDIR: "路径中有同名的文件，不是文件夹", errno.EISDIR: "这是一个文件夹", errno.EEXIST: "已有同名文件",
+             errno.ENOSPC: "磁盘空间不足", errno.EROFS: "磁盘只读", errno.ENAMETOOLONG: "文件名或路径过长"}
+    return words.get(exc.errno, f"{type(exc).__name__}：{exc.strerror or exc}")
 
 
 #: Column widths (characters) and number formats by column name.
@@ -539,8 +657,12 @@ class _SummaryWriter:
         for j, name in enumerate(columns):
             ws.set_column(j, j, WIDTHS.get(name, 9 if name.startswith(DEDUCTION) else 10))
             ws.write_string(0, j, name, self.f["head"])
-        r = 0
+        r, last = 0, EXCEL_MAX_ROWS - 2  # the header, and the row saying what did not fit
         for r, row in enumerate(frame.itertuples(index=False, name=None), 1):
+            if r > last:  # XlsxWriter would drop them silently
+                ws.write_string(r, 0, f"……另有{len(frame) - last}行超出 Excel 的行数上限，未写入本表；"
+                                "完整数据请用 --csv 导出", self.f["bad"])
+                break
             for j, value in enumerate(row):
                 _cell(ws, r, j, value, formats[j])
         ws.freeze_panes(1, 2 if "单位" in columns[:2] else 1)

@@ -18,16 +18,15 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import re
 import unicodedata
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
+from .collect import CRASH, DEFAULT_TIMEOUT, TIMEOUT, _counter, os_reason, pool_map
 from .errors import SpecError, WorkbookError, XltoolsError
 from .model import SEP, Form, Group, Leaf
 from .num import fmt
@@ -83,11 +82,10 @@ def safe_stem(name: str, fallback: str = "单位") -> str:
         if len(out) >= MAX_STEM_CHARS or len((out + ch).encode("utf-8")) > MAX_STEM_BYTES:
             break
         out += ch
-    out = out.rstrip(" .")
-    if not out:
-        out = fallback
-    if out.split(".")[0].rstrip(" ").upper() in _RESERVED:
-        out = f"{out}_"
+    out = out.rstrip(" .") or fallback
+    head, dot, rest = out.partition(".")  # Windows: "NUL.txt.xlsx" is NUL too
+    if head.rstrip(" ").upper() in _RESERVED:
+        out = f"{head.rstrip(' ')}_{dot}{rest}"
     return out
 
 
@@ -189,18 +187,26 @@ def read_table(path: str | Path, aliases: dict[str, tuple[str, ...]], required: 
 
 
 def _csv_rows(path: Path, what: str) -> list[list[Any]]:
-    data = path.read_bytes()
-    for encoding in ("utf-8-sig", "gb18030"):
+    """UTF-8, GBK/GB18030 (what Chinese Excel/WPS save as CSV) or UTF-16 (Excel's "Unicode 文本")."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise WorkbookError(f"{what} {path.name}：无法读取（{os_reason(exc)}）") from None
+    encodings = ("utf-16",) if data.startswith((b"\xff\xfe", b"\xfe\xff")) else ("utf-8-sig", "gb18030")
+    for encoding in encodings:
         try:
             text = data.decode(encoding)
             break
         except UnicodeDecodeError:
             continue
-    else:  # pragma: no cover - gb18030 decodes nearly anything
-        raise WorkbookError(f"{what} {path.name}：无法识别文字编码，请另存为 UTF-8 编码的 CSV")
+    else:
+        raise WorkbookError(f"{what} {path.name}：无法识别文字编码，请另存为 UTF-8 或 GBK 编码的 CSV")
     head = "\n".join(text.splitlines()[:5])
     delimiter = max((",", "\t", ";"), key=lambda d: (head.count(d), d == ","))  # Excel's CSV, or TSV
-    return [list(row) for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
+    try:
+        return [list(row) for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
+    except csv.Error as exc:
+        raise WorkbookError(f"{what} {path.name}：不是有效的 CSV 表格（{exc}）。请在 Excel/WPS 中打开后另存为 CSV") from None
 
 
 def _grid_rows(grid) -> list[list[Any]]:
@@ -228,11 +234,15 @@ def _merged(grid):
 
 
 def _text(value) -> str:
+    """A cell as one line of text: runs of spaces, line breaks and control characters -> one space."""
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    return " ".join(str(value).split())
+    return " ".join(_CONTROL.sub(" ", str(value)).split())
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def _year(value) -> int | None:
@@ -504,26 +514,30 @@ def make_template(task: tuple[int, dict, list, str]) -> tuple[int, str, str, lis
     except XltoolsError as exc:
         return index, NOT_MADE, str(exc), notes
     except OSError as exc:
-        return index, NOT_MADE, f"无法写入文件（{exc.strerror or type(exc).__name__}）", notes
+        return index, NOT_MADE, f"无法写入文件（{os_reason(exc)}）", notes
     except Exception as exc:  # noqa: BLE001 - one unit must never stop the others
         return index, NOT_MADE, f"程序内部错误（{type(exc).__name__}：{str(exc)[:200]}）", notes
     return index, MADE, "", notes
 
 
 def distribute(units_path: str | Path, outdir: str | Path, indicators: str | Path | None = None,
-               workers: int | None = None, progress: Callable[[int, int], None] | None = None) -> pd.DataFrame:
+               workers: int | None = None, progress: Callable[[int, int], None] | None = None,
+               timeout: float | None = DEFAULT_TIMEOUT) -> pd.DataFrame:
     """Write one pre-filled, protected template per usable row of ``units_path`` into ``outdir``,
     plus manifest.csv and manifest.xlsx; return the manifest (单位, 文件, 表式, 状态, 原因).
 
-    ``workers``: processes (None: one per CPU; 1: in this process); ``progress(done, total)`` is
+    ``workers``: processes (None: one per CPU; 1 with no ``timeout``: in this process);
+    ``timeout``: seconds one template may take (None or 0: no limit); ``progress(done, total)`` is
     called as templates are written."""
     outdir = Path(outdir)
     units = read_table(units_path, UNIT_HEADERS, ("unit",), "单位名单")
     table = read_table(indicators, INDICATOR_HEADERS, ("unit", "l3"), "指标表") if indicators is not None else None
+    if not units.rows:
+        raise WorkbookError(f"单位名单 {Path(units_path).name}：表头“{units.fields['unit']}”下面没有单位")
     try:
         outdir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise WorkbookError(f"无法创建输出文件夹 {outdir}（{exc.strerror or type(exc).__name__}）") from None
+        raise WorkbookError(f"无法创建输出文件夹 {outdir}（{os_reason(exc)}）") from None
     plans = plan_units(units, table)
     usable = [p for p in plans if p.data is not None]
     names = unique_names(["manifest"] + [safe_stem(p.unit) for p in usable])[1:]  # never the manifest's name
@@ -531,7 +545,7 @@ def distribute(units_path: str | Path, outdir: str | Path, indicators: str | Pat
     for i, (plan, name) in enumerate(zip(usable, names)):
         plan.file = name
         tasks.append((i, plan.data, plan.rows, str(outdir / name)))
-    for index, state, reason, notes in _run(tasks, workers, progress):
+    for index, state, reason, notes in _run(tasks, workers, progress, timeout):
         plan = usable[index]
         plan.state = state
         plan.notes += notes
@@ -546,20 +560,14 @@ def distribute(units_path: str | Path, outdir: str | Path, indicators: str | Pat
     return manifest
 
 
-def _run(tasks, workers, progress):
-    from .collect import _counter
-    tick = _counter(progress, len(tasks)) or (lambda n: None)
-    workers = max(1, min(workers or os.cpu_count() or 1, len(tasks) or 1))
-    if workers == 1:
-        for task in tasks:
-            yield make_template(task)
-            tick(1)
-        return
-    chunk = max(1, min(16, len(tasks) // (workers * 8)))
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        for result in pool.map(make_template, tasks, chunksize=chunk):
-            yield result
-            tick(1)
+def _run(tasks, workers, progress, timeout):
+    def failed(task, why):
+        if why == TIMEOUT:
+            return task[0], NOT_MADE, f"生成模板超过{timeout:g}秒仍未完成，已中止", []
+        if why == CRASH:
+            return task[0], NOT_MADE, "生成模板时工作进程异常退出（可能内存不足）", []
+        return task[0], NOT_MADE, f"程序内部错误（{why}）", []
+    return pool_map(make_template, tasks, failed, workers, timeout, _counter(progress, len(tasks)))
 
 
 def write_manifest(manifest: pd.DataFrame, outdir: Path) -> list[Path]:
