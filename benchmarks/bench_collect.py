@@ -91,7 +91,7 @@ def measure(args) -> None:
     from xltools.collect import collect, write_summary
     files = json.loads(Path(args.measure).read_text())
     start = time.perf_counter()
-    collection = collect(files, workers=args.workers)
+    collection = collect(files, workers=args.workers, timeout=args.timeout)
     wall = time.perf_counter() - start
     start = time.perf_counter()
     write_summary(collection, Path(args.measure).with_suffix(".xlsx"))
@@ -103,11 +103,12 @@ def measure(args) -> None:
                       "leaves": len(collection.leaves), "issues": len(collection.issues)}))
 
 
-def run_measure(files: list[Path], workers: int, tmp: Path) -> dict:
+def run_measure(files: list[Path], workers: int, tmp: Path, timeout: float = 60) -> dict:
+    """``timeout`` 0 with one worker: collect runs in the measuring process (one core, no pool)."""
     listing = tmp / f"files-{len(files)}-{workers}.json"
     listing.write_text(json.dumps([str(f) for f in files]))
-    out = subprocess.run([sys.executable, __file__, "--measure", str(listing), "--workers", str(workers)],
-                         check=True, capture_output=True, text=True).stdout
+    out = subprocess.run([sys.executable, __file__, "--measure", str(listing), "--workers", str(workers),
+                          "--timeout", str(timeout)], check=True, capture_output=True, text=True).stdout
     return json.loads(out.strip().splitlines()[-1])
 
 
@@ -117,6 +118,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--lo-sample", type=int, default=200)
     parser.add_argument("--keep", help="generate into this folder and keep it")
+    parser.add_argument("--timeout", type=float, default=60, help="collect's per-file timeout (0: none)")
     parser.add_argument("--measure", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure:
@@ -129,7 +131,7 @@ def main() -> None:
               f"({sum(f.stat().st_size for f in files[:100]) / 100 / 1024:.1f} KB each)")
         print(f"load average before collect: {' '.join(f'{x:.2f}' for x in os.getloadavg())} "
               f"on {os.cpu_count()} CPUs (other processes slow the wall time down)")
-        r = run_measure(files, args.workers, tmp)
+        r = run_measure(files, args.workers, tmp, args.timeout)
         print(f"collect   {r['files']} files, {args.workers} workers: {r['wall']:.2f} s wall "
               f"= {r['wall'] / r['files'] * 1000:.2f} ms/file;  CPU: workers {r['cpu_workers']:.1f} s "
               f"({r['cpu_workers'] / r['files'] * 1000:.2f} ms/file), parent {r['cpu_self']:.1f} s (incl. write_summary)")
@@ -145,7 +147,7 @@ def main() -> None:
             return
         sample = random.Random(0).sample(files, min(args.lo_sample, len(files)))
         import resource
-        one = run_measure(sample, 1, tmp)
+        one = run_measure(sample, 1, tmp, timeout=0)
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
         libreoffice.recalculate(sample, tmp / "lo", chunk=100)
