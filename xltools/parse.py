@@ -18,6 +18,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
 from .num import HUNDRED, fmt
 
@@ -112,6 +113,17 @@ def parse(raw) -> Value:
     if isinstance(raw, (int, float, Decimal)):
         return _from_number(raw)
     text = str(raw)
+    if len(text) <= CACHED_TEXT:
+        return _parse_cached(text)
+    return _parse_text(text)
+
+
+#: Texts up to this length are parsed once per process: the same targets, units and marks recur
+#: in every row and every workbook of a collection (a Value is immutable, so it can be shared).
+CACHED_TEXT = 100
+
+
+def _parse_text(text: str) -> Value:
     norm = _normalize(text)
     if not norm:
         return BLANK
@@ -121,6 +133,9 @@ def parse(raw) -> Value:
     if norm.upper() in EXCEL_ERRORS:
         return Value("error", text=shown, reason=f"单元格是错误值 {norm.upper()}，通常是公式引用出错")
     return _from_text(shown, norm)
+
+
+_parse_cached = lru_cache(maxsize=8192)(_parse_text)
 
 
 def _from_number(raw) -> Value:

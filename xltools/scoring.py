@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
+from functools import cached_property
 from typing import Any
 
 from .model import Filing, Form, Group, Leaf, key
@@ -108,12 +109,18 @@ class Scorecard:
     extra: dict[str, Any] = field(default_factory=dict)
 
     def group(self, path: tuple[str, ...] | str) -> GroupResult:
-        wanted = path if isinstance(path, str) else key(path)
-        return next(g for g in self.groups if g.key == wanted)
+        return self._groups[path if isinstance(path, str) else key(path)]
 
     def leaf(self, path: tuple[str, ...] | str) -> LeafResult:
-        wanted = path if isinstance(path, str) else key(path)
-        return next(r for r in self.leaves if r.key == wanted)
+        return self._leaves[path if isinstance(path, str) else key(path)]
+
+    @cached_property
+    def _groups(self) -> dict[str, GroupResult]:
+        return {g.key: g for g in reversed(self.groups)}  # the first of equal keys, as a scan would find
+
+    @cached_property
+    def _leaves(self) -> dict[str, LeafResult]:
+        return {r.key: r for r in reversed(self.leaves)}
 
     def top_groups(self) -> tuple[GroupResult, ...]:
         return tuple(g for g in self.groups if len(g.path) == 1)

@@ -8,6 +8,7 @@ from xlsxwriter.utility import xl_cell_to_rowcol, xl_col_to_name, xl_range, xl_r
 __all__ = ["a1", "a1_abs", "span", "span_abs", "col_name", "rowcol", "quote_sheet", "sheet_ref"]
 
 
+@lru_cache(maxsize=65536)
 def a1(row: int, col: int) -> str:
     return xl_rowcol_to_cell(row, col)
 

@@ -13,6 +13,7 @@ import re
 import zipfile
 import zlib
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from urllib.parse import unquote
 import xml.etree.ElementTree as ET
@@ -139,7 +140,7 @@ def open_book(path: str | Path, limits: Limits = DEFAULT_LIMITS, *, sheets: set[
         raise WorkbookError(f"{path.name}：不是 Excel 工作簿（.xlsx）。如果是 CSV、WPS 或其他格式，"
                             "请在 Excel/WPS 中“另存为”Excel 工作簿（*.xlsx）后再试。")
     try:
-        archive = zipfile.ZipFile(path)
+        archive = _Archive(path)
     except ZIP_ERRORS as exc:
         raise WorkbookError(f"{path.name}：文件已损坏，无法解压（{type(exc).__name__}）。请重新保存或重新发送。") from None
     with archive:
@@ -159,7 +160,18 @@ def _ole_message(path: Path) -> str:
     return (f"{path.name}：这是旧版 Excel 97-2003 格式（.xls）。请在 Excel/WPS 中“另存为”Excel 工作簿（*.xlsx）后再试。")
 
 
-def _check_zip(path: Path, archive: zipfile.ZipFile, limits: Limits) -> None:
+class _Archive(zipfile.ZipFile):
+    """The workbook's zip, with the parts the integrity check inflated kept for the reader, so that
+    no part is inflated or parsed twice: ``trees`` of the small parts the reader parses anyway
+    (relationships, content types, workbook, styles), ``data`` of small sheets and shared strings."""
+
+    def __init__(self, path):
+        super().__init__(path)
+        self.trees: dict[str, object] = {}
+        self.data: dict[str, bytes] = {}
+
+
+def _check_zip(path: Path, archive: _Archive, limits: Limits) -> None:
     infos = archive.infolist()
     if len(infos) > limits.max_entries:
         raise WorkbookError(f"{path.name}：压缩包内文件过多（{len(infos)} 个），不像正常的工作簿，已拒绝读取。")
@@ -191,7 +203,7 @@ def _check_zip(path: Path, archive: zipfile.ZipFile, limits: Limits) -> None:
         raise WorkbookError(f"{path.name}：压缩包里没有工作簿内容（xl/workbook.xml），不是有效的 .xlsx 文件。")
 
 
-def _check_entries(path: Path, archive: zipfile.ZipFile, infos) -> None:
+def _check_entries(path: Path, archive: _Archive, infos) -> None:
     """Inflate every entry once (streaming, nothing kept) so that a damaged or encrypted part is a
     clear error here, not a crash later in a part the reader does not parse (score copies them all).
     Sizes were checked first, so this costs at most ``max_total_bytes`` of inflating."""
@@ -201,11 +213,19 @@ def _check_entries(path: Path, archive: zipfile.ZipFile, infos) -> None:
             raise WorkbookError(f"{path.name}：压缩包内的部件 {info.filename} 设置了压缩密码（加密），无法读取。"
                                 "请在 Excel/WPS 中打开后另存为普通的 Excel 工作簿（*.xlsx），再试。")
         try:
+            name, small = info.filename, info.file_size <= WHOLE_PART_BYTES
             with archive.open(info) as f:
-                if info.filename.endswith(".rels"):  # small; score follows them: sound XML, no dangling target
-                    _check_rels(path, info.filename, _parse_part(path, info.filename, f.read()), present)
-                elif info.filename.lower().endswith(".xml") and not _STREAMED.match(info.filename):
-                    _check_xml(path, info.filename, f)  # score edits parts as text: they must be sound
+                if name.endswith(".rels"):  # small; score follows them: sound XML, no dangling target
+                    archive.trees[name] = tree = _parse_part(path, name, f.read())
+                    _check_rels(path, name, tree, present)
+                elif _STREAMED.match(name):  # parsed by the reader itself
+                    if small:
+                        archive.data[name] = f.read()
+                elif name.lower().endswith(".xml"):  # score edits parts as text: they must be sound
+                    if small and _KEPT.match(name):
+                        archive.trees[name] = _parse_part(path, name, f.read())
+                    else:
+                        _check_xml(path, name, f)
                 while f.read(1 << 20):
                     pass
         except ZIP_ERRORS as exc:
@@ -215,6 +235,8 @@ def _check_entries(path: Path, archive: zipfile.ZipFile, infos) -> None:
 
 #: Parts parsed in full by the reader itself (as a stream, refusing DTDs): not checked twice.
 _STREAMED = re.compile(r"xl/(worksheets/[^/]+|sharedStrings)\.xml$")
+#: Small parts the reader parses in any case: their trees are kept from the check.
+_KEPT = re.compile(r"(\[Content_Types\]|xl/workbook|xl/styles)\.xml$")
 
 
 def _check_xml(path: Path, name: str, f) -> None:
@@ -246,9 +268,11 @@ def _check_rels(path: Path, name: str, root, present: set[str]) -> None:
                                 "请在 Excel 中打开修复后另存，或重新发送。")
 
 
-def _xml(path: Path, archive: zipfile.ZipFile, part: str):
+def _xml(path: Path, archive: _Archive, part: str):
+    if part in archive.trees:
+        return archive.trees[part]
     try:
-        data = archive.read(part)
+        data = archive.data.pop(part, None) or archive.read(part)
     except KeyError:
         return None
     except ZIP_ERRORS as exc:
@@ -280,7 +304,7 @@ def parse_xml(data: bytes):
     return ET.fromstring(data)
 
 
-def _rels(path: Path, archive: zipfile.ZipFile, part: str) -> dict[str, str]:
+def _rels(path: Path, archive: _Archive, part: str) -> dict[str, str]:
     folder, _, name = part.rpartition("/")
     root = _xml(path, archive, f"{folder}/_rels/{name}.rels")
     out = {}
@@ -308,7 +332,7 @@ def _join(folder: str, target: str) -> str:
     return "/".join(out)
 
 
-def _read_book(path: Path, archive: zipfile.ZipFile, limits: Limits, only: set[str] | None) -> Book:
+def _read_book(path: Path, archive: _Archive, limits: Limits, only: set[str] | None) -> Book:
     present = {i.filename for i in archive.infolist()}
     workbook_part = _workbook_part(path, archive, present)
     root = _xml(path, archive, workbook_part)
@@ -346,7 +370,7 @@ def _read_book(path: Path, archive: zipfile.ZipFile, limits: Limits, only: set[s
     return Book(str(path), sheets, names, has_vba)
 
 
-def _workbook_part(path: Path, archive: zipfile.ZipFile, present: set[str]) -> str:
+def _workbook_part(path: Path, archive: _Archive, present: set[str]) -> str:
     """The workbook part named by _rels/.rels, declared a spreadsheet in [Content_Types].xml
     (what Excel requires before it opens a package; score writes through the same two parts)."""
     if "[Content_Types].xml" not in present or "_rels/.rels" not in present:
@@ -385,6 +409,7 @@ def _workbook_part(path: Path, archive: zipfile.ZipFile, present: set[str]) -> s
 _REF = re.compile(r"^(?:'((?:[^']|'')+)'|([^'!]+))!\$?([A-Z]{1,3})\$?(\d+)(?::\$?([A-Z]{1,3})\$?(\d+))?$")
 
 
+@lru_cache(maxsize=4096)
 def parse_ref(text: str) -> tuple[str, int, int, int, int] | None:
     m = _REF.match(text.strip().lstrip("="))
     if not m:
@@ -434,33 +459,26 @@ def _formats(path, archive, rels) -> list[str]:
     return out
 
 
-def _stream(path: Path, archive: zipfile.ZipFile, part: str, tags: tuple[str, ...]):
+def _stream(path: Path, archive: _Archive, part: str, tags: tuple[str, ...]):
     """Parse a big part as a stream: yields ("start"|"end", element, parent) for the local names in
     ``tags`` — "end" when the element is complete, "start" (attributes only) for "row".  The caller
     removes what it has used from ``parent``, so memory stays flat whatever the part's size.  DTDs and
     entity declarations are refused chunk by chunk, before expat sees them; a UTF-16 part (never
     written by Excel) is parsed whole by :func:`parse_xml`."""
     wanted = {f"{NS}{t}" for t in tags}
+    info = archive.NameToInfo.get(part)
+    if info is None:
+        return
+    if info.file_size <= WHOLE_PART_BYTES:  # the usual case: one C-speed parse of the whole part
+        root = _xml(path, archive, part)  # DTDs refused by parse_xml
+        yield "root", root, _NO_PARENT
+        yield from _whole_events(root, wanted)
+        return
     try:
         f = archive.open(part)
-    except KeyError:
-        return
     except ZIP_ERRORS as exc:
         raise WorkbookError(f"{path.name}：部件 {part} 无法解压（{type(exc).__name__}），文件可能已损坏。") from None
     with f:
-        try:
-            small = archive.getinfo(part).file_size <= WHOLE_PART_BYTES
-        except KeyError:
-            small = False
-        if small:  # the usual case: one C-speed parse of the whole part, DTDs refused by parse_xml
-            root = _xml(path, archive, part)
-            if root is None:
-                return
-            yield "root", root, _NO_PARENT
-            for elem in list(root.iter()):
-                if elem.tag in wanted:
-                    yield ("start" if elem.tag == f"{NS}row" else "end"), elem, _NO_PARENT
-            return
         parser = ET.XMLPullParser(events=("start", "end"))
         stack: list = []
         tail = b""
@@ -487,9 +505,7 @@ def _stream(path: Path, archive: zipfile.ZipFile, part: str, tags: tuple[str, ..
                 if first and _looks_utf16(chunk):
                     root = _xml(path, archive, part)
                     yield "root", root, _NO_PARENT
-                    for elem in list(root.iter()):
-                        if elem.tag in wanted:
-                            yield ("start" if elem.tag == row_tag else "end"), elem, _NO_PARENT
+                    yield from _whole_events(root, wanted)
                     return
                 first = False
                 if b"<!DOCTYPE" in tail + chunk or b"<!ENTITY" in tail + chunk:
@@ -507,6 +523,12 @@ def _stream(path: Path, archive: zipfile.ZipFile, part: str, tags: tuple[str, ..
             raise WorkbookError(f"{path.name}：部件 {part} 无法解压（{type(exc).__name__}），文件可能已损坏。") from None
 
 
+def _whole_events(root, wanted: set[str]) -> list:
+    """The events of :func:`_stream` for a part parsed whole (a list: cheaper than yielding one by one)."""
+    return [(_START if elem.tag == _ROW else _END, elem, _NO_PARENT) for elem in root.iter() if elem.tag in wanted]
+
+
+_START, _END = "start", "end"
 #: Parts up to this size are parsed whole (fast); larger ones as a stream (flat memory).
 WHOLE_PART_BYTES = 2 * 1024 * 1024
 
@@ -526,6 +548,17 @@ def _looks_utf16(head: bytes) -> bool:
 
 
 _CELL_REF = re.compile(r"([A-Z]{1,3})(\d{1,7})")
+_ROW, _C, _MERGE, _DATA, _F, _V, _IS, _T = (f"{NS}{t}" for t in ("row", "c", "mergeCell", "sheetData", "f", "v", "is", "t"))
+
+
+@lru_cache(maxsize=65536)
+def _position(ref: str) -> tuple[int, int] | None:
+    """"B12" -> (11, 1); None for anything that is not a cell inside A1:XFD1048576."""
+    m = _CELL_REF.fullmatch(ref)
+    if not m or not 0 < int(m.group(2)) <= 1048576:
+        return None
+    rr, cc = rowcol(ref)
+    return (rr, cc) if cc < 16384 else None
 
 
 def _read_sheet(path, archive, part, grid: Grid, strings, formats, limits: Limits) -> None:
@@ -536,73 +569,77 @@ def _read_sheet(path, archive, part, grid: Grid, strings, formats, limits: Limit
     rows = cells = 0
     r = col_index = -1
     root = data = None
-    for event, elem, parent in _stream(path, archive, part, ("row", "c", "mergeCell", "sheetData")):
-        tag = elem.tag
-        if event == "root":
-            root = tag
-            continue
-        if tag == f"{NS}sheetData":
-            data = elem
-            continue
-        if tag == f"{NS}row":
-            if event == "start":
-                rows += 1
-                text = elem.get("r")
-                r = _int(text, -1) - 1 if text is not None else r + 1
-                if r < 0:
-                    raise WorkbookError(f"{path.name}：{where}中有无效的行号“{text[:20]}”，文件已损坏。"
-                                        "请在 Excel 中打开修复后另存。")
-                col_index = -1
-                if rows > limits.max_cells:  # row elements cost parsing time like cells
+    store = grid.cells
+    max_row = max_col = -1
+    max_rows, max_cells = limits.max_rows, limits.max_cells
+    try:
+        for event, elem, parent in _stream(path, archive, part, ("row", "c", "mergeCell", "sheetData")):
+            tag = elem.tag
+            if tag == _C:
+                cells += 1
+                if cells > max_cells:
                     grid.truncated = True
                     return
-            else:
+                col_index += 1
+                ref = elem.get("r")
+                if ref:
+                    pos = _position(ref)
+                    if pos is None:
+                        raise WorkbookError(f"{path.name}：{where}中有无效的单元格地址“{ref[:20]}”，文件已损坏。"
+                                            "请在 Excel 中打开修复后另存。")
+                    rr, cc = pos
+                    col_index = cc
+                else:
+                    rr, cc = max(r, 0), col_index
+                cell = _cell(elem, strings, formats)
                 parent.remove(elem)
-            continue
-        if tag == f"{NS}mergeCell":
-            ref = elem.get("ref", "")
-            parent.remove(elem)
-            if ":" in ref:
-                a, b = ref.split(":", 1)
-                if not (_CELL_REF.fullmatch(a) and _CELL_REF.fullmatch(b)):
-                    continue  # not a range of cells: ignored, as before
-                (r1, c1), (r2, c2) = rowcol(a), rowcol(b)
-                if len(grid.merged) >= limits.max_merges:
-                    grid.truncated = True
-                    return
-                grid.merged.append((r1, c1, r2, c2))
-            continue
-        cells += 1
-        if cells > limits.max_cells:
-            grid.truncated = True
-            return
-        col_index += 1
-        ref = elem.get("r")
-        if ref:
-            m = _CELL_REF.fullmatch(ref)
-            if not m or not (0 < int(m.group(2)) <= 1048576):
-                raise WorkbookError(f"{path.name}：{where}中有无效的单元格地址“{ref[:20]}”，文件已损坏。"
-                                    "请在 Excel 中打开修复后另存。")
-            rr, cc = rowcol(ref)
-            if cc >= 16384:
-                raise WorkbookError(f"{path.name}：{where}中有无效的单元格地址“{ref[:20]}”（超出 XFD 列），文件已损坏。")
-            col_index = cc
-        else:
-            rr, cc = max(r, 0), col_index
-        cell = _cell(elem, strings, formats)
-        parent.remove(elem)
-        if cell is None:
-            continue
-        if cell is _BAD_STRING:
-            raise WorkbookError(f"{path.name}：{where}单元格 {a1(rr, cc)} 引用了不存在的共享字符串"
-                                f"（共 {len(strings)} 个），文件已损坏。请在 Excel 中打开修复后另存。")
-        if rr >= limits.max_rows:  # formatting far down (LibreOffice writes row 1048576) is no content
-            if cell.value is not None or cell.formula is not None:
-                grid.truncated = True
-                return
-            continue
-        grid.cells[(rr, cc)] = cell
-        grid.max_row, grid.max_col = max(grid.max_row, rr), max(grid.max_col, cc)
+                if cell is None:
+                    continue
+                if cell is _BAD_STRING:
+                    raise WorkbookError(f"{path.name}：{where}单元格 {a1(rr, cc)} 引用了不存在的共享字符串"
+                                        f"（共 {len(strings)} 个），文件已损坏。请在 Excel 中打开修复后另存。")
+                if rr >= max_rows:  # formatting far down (LibreOffice writes row 1048576) is no content
+                    if cell.value is not None or cell.formula is not None:
+                        grid.truncated = True
+                        return
+                    continue
+                store[(rr, cc)] = cell
+                if rr > max_row:
+                    max_row = rr
+                if cc > max_col:
+                    max_col = cc
+            elif event == "root":
+                root = tag
+            elif tag == _ROW:
+                if event == "start":
+                    rows += 1
+                    text = elem.get("r")
+                    r = _int(text, -1) - 1 if text is not None else r + 1
+                    if r < 0:
+                        raise WorkbookError(f"{path.name}：{where}中有无效的行号“{text[:20]}”，文件已损坏。"
+                                            "请在 Excel 中打开修复后另存。")
+                    col_index = -1
+                    if rows > max_cells:  # row elements cost parsing time like cells
+                        grid.truncated = True
+                        return
+                else:
+                    parent.remove(elem)
+            elif tag == _DATA:
+                data = elem
+            elif tag == _MERGE:
+                ref = elem.get("ref", "")
+                parent.remove(elem)
+                if ":" in ref:
+                    a, b = ref.split(":", 1)
+                    if not (_CELL_REF.fullmatch(a) and _CELL_REF.fullmatch(b)):
+                        continue  # not a range of cells: ignored, as before
+                    (r1, c1), (r2, c2) = rowcol(a), rowcol(b)
+                    if len(grid.merged) >= limits.max_merges:
+                        grid.truncated = True
+                        return
+                    grid.merged.append((r1, c1, r2, c2))
+    finally:
+        grid.max_row, grid.max_col = max(grid.max_row, max_row), max(grid.max_col, max_col)
     if root == f"{NS}worksheet" and data is None:  # required by the schema; score writes into it
         raise WorkbookError(f"{path.name}：{where}缺少单元格数据（sheetData），文件已损坏。请在 Excel 中打开修复后另存。")
 
@@ -611,20 +648,30 @@ _BAD_STRING = object()
 
 
 def _cell(c, strings, formats) -> CellData | None:
+    s = c.get("s")
+    fmt = "General"
+    if s is not None:
+        index = _int(s, -1)
+        if 0 <= index < len(formats):
+            fmt = formats[index]
     t = c.get("t", "n")
-    s = _int(c.get("s"))
-    fmt = formats[s] if 0 <= s < len(formats) else "General"
-    f = c.find(f"{NS}f")
-    formula = None
-    if f is not None:
-        formula = f.text or ""
-    v = c.find(f"{NS}v")
+    if not len(c) and t != "inlineStr":  # a blank cell: kept only for its number format
+        return None if fmt == "General" else CellData(None, None, fmt)
+    f = v = is_ = None
+    for child in c:
+        tag = child.tag
+        if tag == _V:
+            v = child if v is None else v
+        elif tag == _F:
+            f = child if f is None else f
+        elif tag == _IS:
+            is_ = child if is_ is None else is_
+    formula = None if f is None else (f.text or "")
     raw = v.text if v is not None else None
     value: object = None
     error = False
     if t == "inlineStr":
-        is_ = c.find(f"{NS}is")
-        value = "".join(x.text or "" for x in is_.iter(f"{NS}t")) if is_ is not None else ""
+        value = "".join(x.text or "" for x in is_.iter(_T)) if is_ is not None else ""
     elif raw is None:
         value = None
     elif t == "s":

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from functools import lru_cache
 from decimal import Decimal
 
 from ..errors import SpecError, WorkbookError
@@ -157,10 +158,16 @@ def _meta_form(book: Book, meta: Grid) -> Form:
     check_complete(book, meta)
     text = "".join(meta.text(r, 0) for r in range(3, meta.max_row + 1))
     try:
-        return form_from_dict(json.loads(text), f"{_name(book)}（模板内置表式）")
+        return _form_from_json(text)
     except (ValueError, SpecError) as exc:
         raise WorkbookError(f"{_name(book)}：模板隐藏工作表 {META_SHEET} 中的表式定义已损坏（{exc}）。"
                             "请用 xltools new 重新生成模板后填报。") from None
+
+
+@lru_cache(maxsize=64)
+def _form_from_json(text: str) -> Form:
+    """The embedded spec, parsed once per distinct text: a collection holds a few forms many times."""
+    return form_from_dict(json.loads(text), "模板内置表式")
 
 
 def _without_leaves(form: Form) -> Form:
