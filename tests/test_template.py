@@ -92,8 +92,20 @@ def test_inputs_unlocked_formulas_locked_sheet_protected():
     assert cell("rule_score").protection.locked
     for key in ("target", "actual", "reason", "manual", "weight", "op"):
         assert not cell(key).protection.locked, key
-    assert len(ws.data_validations.dataValidation) >= 8
-    assert ws.conditional_formatting
+    def validated(r, c):
+        return any(ws.cell(r + 1, c + 1).coordinate in dv.sqref for dv in ws.data_validations.dataValidation)
+
+    def marked(r, c):
+        return any(ws.cell(r + 1, c + 1).coordinate in cf.sqref for cf in ws.conditional_formatting)
+    for key in ("op", "weight", "manual", "band"):
+        assert validated(slot.row, layout.c(key)) and validated(layout.slots[-1].row, layout.c(key)), key
+    for name, r in layout.funding_rows.items():  # amounts: numbers ≥ 0; spent ≤ budget; sources ≤ total
+        for column in ("initial", "budget", "spent"):
+            assert validated(r, layout.FUNDING_VALUE_COLS[column]), (name, column)
+            assert marked(r, layout.FUNDING_VALUE_COLS[column]) == (name != "total" or column == "spent"), (name, column)
+    for r in layout.summary_rows.values():
+        assert marked(r, layout.summary_cols["weights"])
+    assert marked(slot.row, layout.c("reason")) and marked(layout.slots[-1].row, layout.c("manual"))
     assert ws.freeze_panes
     assert ws.page_setup.orientation == "landscape" and ws.page_setup.paperSize == 9
     assert ws.print_title_rows

@@ -119,6 +119,8 @@ def _manual(path: tuple[str, ...], leaf: Leaf, entry: Entry) -> Decimal | None:
     given = parse(entry.manual)
     if given.is_number:
         return given.number
+    if entry.score is None:  # no stated score: nothing to keep
+        return None
     result = score_leaf(path, leaf, replace(entry, manual=None))
     if result.stated is not None and (result.judged or result.score == result.stated != result.rule_score):
         return result.stated

@@ -7,17 +7,18 @@ so previews, pandas and calamine read real numbers that LibreOffice/Excel recomp
 """
 from __future__ import annotations
 
+import io
 import json
 import math
-import os
-import tempfile
 from decimal import Decimal
 from pathlib import Path
 
 import xlsxwriter
 import xlsxwriter.worksheet
+from xlsxwriter.utility import xl_rowcol_to_cell_fast
 
 from .. import __version__
+from ..atomic import write_bytes
 from ..model import FUNDING_COLUMNS, FUNDING_ROWS, Filing, key
 from ..num import ZERO, fmt, round2
 from ..rules.judged import BANDS
@@ -25,7 +26,7 @@ from ..rules.national import National
 from ..scoring import Scorecard, score
 from ..spec import form_to_dict
 from . import formulas, styles
-from .cells import a1, a1_abs, span, span_abs, sheet_ref
+from .cells import a1, col_name, span, span_abs, sheet_ref
 from .cellvalues import Cell, Row, filing_from_rows, funding_cells, row_for
 from ..console import width
 from ..derive import UNDEFINED
@@ -50,22 +51,14 @@ def write_workbook(path: str | Path, filing: Filing, *, rows: int = DEFAULT_ROWS
     template = filing_from_rows(filing.form, used, unit=filing.unit, year=filing.year, funding=funding,
                                 goal=(filing.goal_planned, filing.goal_achieved))
     card = score(template)
-    fd, tmp = tempfile.mkstemp(suffix=".xlsx", dir=str(path.parent) if str(path.parent) else ".")
-    os.close(fd)
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp, 0o666 & ~umask)
-    try:
-        book = xlsxwriter.Workbook(tmp, {"strings_to_numbers": False, "strings_to_formulas": False,
-                                         "strings_to_urls": False, "in_memory": True})
-        book.set_properties({"title": title or _title(filing), "author": "xltools", "comments": f"xltools {__version__}",
-                             "created": _EPOCH})
-        _Writer(book, layout, filing, cells, funding, card, password, title).write()
-        book.close()
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {"strings_to_numbers": False, "strings_to_formulas": False,
+                                        "strings_to_urls": False, "in_memory": True})
+    book.set_properties({"title": title or _title(filing), "author": "xltools", "comments": f"xltools {__version__}",
+                         "created": _EPOCH})
+    _Writer(book, layout, filing, cells, funding, card, password, title).write()
+    book.close()
+    write_bytes(path, buffer.getbuffer())
     return layout, card
 
 
@@ -83,6 +76,37 @@ class _Sheet(xlsxwriter.worksheet.Worksheet):
         if formula.endswith("}"):
             formula = formula[:-1]
         return formula
+
+    def _write_cell(self, row, col, cell):
+        """The cells we write (blank, number, shared string, formula with a number or text value,
+        every one with its own format), as XlsxWriter writes them, in a third of its time; any
+        other cell goes to XlsxWriter.  The golden-file tests hold the two to the same bytes."""
+        kind = type(cell).__name__
+        if cell.format is None or kind not in _FAST_CELLS:
+            return super()._write_cell(row, col, cell)
+        head = f'<c r="{xl_rowcol_to_cell_fast(row, col)}" s="{cell.format._get_xf_index()}"'
+        if kind == "Blank":
+            self.fh.write(head + "/>")
+        elif kind == "Number":
+            self.fh.write(f"{head}><v>{cell.number:.16G}</v></c>")
+        elif kind == "String":
+            self.fh.write(f'{head} t="s"><v>{cell.string}</v></c>')
+        else:
+            value = cell.value
+            if isinstance(value, bool) or (isinstance(value, str) and value and value.startswith("#")):
+                return super()._write_cell(row, col, cell)
+            if isinstance(value, str) and value:
+                head += ' t="str"'
+            self.fh.write(f"{head}><f>{self._escape_data(cell.formula)}</f><v>{self._escape_data(value)}</v></c>")
+
+    def _escape_attributes(self, attribute):
+        """XlsxWriter's, without raising and catching a TypeError for every number."""
+        if type(attribute) is not str:
+            return attribute
+        return super()._escape_attributes(attribute)
+
+
+_FAST_CELLS = frozenset({"Blank", "Number", "String", "Formula"})
 
 
 #: Fixed creation time: regenerating a template gives the same bytes (golden tests, stale check).
@@ -104,6 +128,8 @@ class _Writer:
         self.ws = book.add_worksheet(SHEET, worksheet_class=_Sheet)
         self.st = styles.Styles(book)
         self.results = {r.key: r for r in card.leaves}
+        form = layout.form
+        self.spec_leaves = {key(p) for p, _ in form.leaves()} if form.layout != "national" else set()
 
     # ------------------------------------------------------------------------------------
     def write(self):
@@ -162,10 +188,12 @@ class _Writer:
                 c = L.FUNDING_VALUE_COLS[column]
                 value = getattr(row, column) if row else None
                 self._write_value(r, c, value, st.input_money, st.input_text)
-            ws.data_validation(r, L.FUNDING_VALUE_COLS["initial"], r, L.FUNDING_VALUE_COLS["spent"], {
-                "validate": "decimal", "criteria": "between", "minimum": 0, "maximum": 1e9,
-                "input_title": "金额（万元）", "input_message": "单位：万元，保留两位小数",
-                "error_message": "金额应为不小于0的数字（万元）"})
+        first, last = min(rows.values()), max(rows.values())
+        initial, spent_col = L.FUNDING_VALUE_COLS["initial"], L.FUNDING_VALUE_COLS["spent"]
+        ws.data_validation(first, initial, last, spent_col, {
+            "validate": "decimal", "criteria": "between", "minimum": 0, "maximum": 1e9,
+            "input_title": "金额（万元）", "input_message": "单位：万元，保留两位小数",
+            "error_message": "金额应为不小于0的数字（万元）"})
         total = rows["total"]
         budget, spent = L.funding_cell("total", "budget"), L.funding_cell("total", "spent")
         weight_cell = L.funding_cell("total", "weight")
@@ -178,19 +206,15 @@ class _Writer:
         for name in ("fiscal", "carryover", "other"):
             for column in ("weight", "rate", "score"):
                 ws.write_blank(rows[name], L.FUNDING_VALUE_COLS[column], None, st.formula)
-        # marks: spent above budget; a sub-amount above its total
-        first = min(rows.values())
-        for name, r in rows.items():
-            b, s = a1(r, L.FUNDING_VALUE_COLS["budget"]), a1(r, L.FUNDING_VALUE_COLS["spent"])
-            ws.conditional_format(r, L.FUNDING_VALUE_COLS["spent"], r, L.FUNDING_VALUE_COLS["spent"], {
-                "type": "formula", "criteria": f"=AND(ISNUMBER({s}),ISNUMBER({b}),{s}>{b})", "format": st.cf_error})
-            if r != first:
-                for column in FUNDING_COLUMNS:
-                    c = L.FUNDING_VALUE_COLS[column]
-                    part, whole = a1(r, c), a1_abs(total, c)
-                    ws.conditional_format(r, c, r, c, {
-                        "type": "formula", "criteria": f"=AND(ISNUMBER({part}),ISNUMBER({whole}),{part}>{whole})",
-                        "format": st.cf_error})
+        # marks (one rule per block, references relative to its top-left cell): spent above budget;
+        # a sub-amount above its total
+        b, s = a1(first, L.FUNDING_VALUE_COLS["budget"]), a1(first, spent_col)
+        ws.conditional_format(first, spent_col, last, spent_col, {
+            "type": "formula", "criteria": f"=AND(ISNUMBER({s}),ISNUMBER({b}),{s}>{b})", "format": st.cf_error})
+        part, whole = a1(total + 1, initial), f"{col_name(initial)}${total + 1}"  # the sources follow the total
+        ws.conditional_format(total + 1, initial, last, spent_col, {
+            "type": "formula", "criteria": f"=AND(ISNUMBER({part}),ISNUMBER({whole}),{part}>{whole})",
+            "format": st.cf_error})
 
     def _goal(self):
         ws, L, st = self.ws, self.L, self.st
@@ -233,8 +257,7 @@ class _Writer:
         r = slot.row
         row: Row = self.cells[r]
         leaf = slot.leaf
-        fixed_leaf = leaf is not None and slot.key in {key(p) for p, _ in self.L.form.leaves()} \
-            and self.L.form.layout != "national"
+        fixed_leaf = leaf is not None and slot.key in self.spec_leaves
         result = self.results.get(slot.key) if leaf else None
         c = L.c
         # name and weight: the spec's own leaves are fixed; the unit's rows are input
@@ -400,7 +423,11 @@ class _Writer:
             wsum, sco = a1(r, sc["weights"]), a1(r, sc["score"])
             ws.write_formula(r, sc["deduction"], f"=ROUND(IF(ISNUMBER({fixed}),{fixed},{wsum})-{sco},2)",
                              st.formula, float(round2(g.deduction)))
-            ws.conditional_format(r, sc["weights"], r, sc["weights"], {
+
+        if L.summary_rows:  # a group's weights that do not add up to its fixed weight (rows are contiguous)
+            r1, r2 = min(L.summary_rows.values()), max(L.summary_rows.values())
+            fixed, wsum = a1(r1, sc["fixed"]), a1(r1, sc["weights"])
+            ws.conditional_format(r1, sc["weights"], r2, sc["weights"], {
                 "type": "formula", "criteria": f"=AND(ISNUMBER({fixed}),{wsum}<>{fixed},{self._any_weight()})",
                 "format": st.cf_error})
 
