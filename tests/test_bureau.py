@@ -810,3 +810,32 @@ def test_macos_resource_files_in_folders_are_not_rows(bureau, tmp_path):
     (folder / "._城市管理局.xlsx").write_bytes(b"\x00\x05\x16\x07" + bytes(60))
     (folder / "旧.et").write_bytes(b"\xd0\xcf\x11\xe0")
     assert [f.name for f in find_files([folder])] == ["城市管理局.xlsx", "旧.et"]
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_workers_leave_when_the_parent_is_killed(tmp_path):
+    import signal
+    import time
+    script = ("import os, sys, time\nfrom xltools.collect import pool_map\n"
+              "def slow(i):\n    open(os.path.join(sys.argv[1], str(os.getpid())), 'w').close(); time.sleep(0.2); return i\n"
+              "pool_map(slow, list(range(10000)), lambda i, why: None, workers=2, timeout=0)\n")
+    parent = subprocess.Popen([sys.executable, "-c", script, str(tmp_path)])
+    try:
+        deadline = time.monotonic() + 30
+        while len(list(tmp_path.iterdir())) < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        workers = [int(p.name) for p in tmp_path.iterdir()]
+        assert len(workers) == 2
+    finally:
+        parent.send_signal(signal.SIGKILL)
+        parent.wait()
+
+    def running(pid):
+        try:
+            return Path(f"/proc/{pid}/status").read_text().split("State:")[1].split()[0] != "Z"
+        except (FileNotFoundError, IndexError):
+            return False
+    deadline = time.monotonic() + 10
+    while any(map(running, workers)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(map(running, workers))

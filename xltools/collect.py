@@ -273,6 +273,7 @@ def pool_map(func: Callable, items: Sequence, failed: Callable[[Any, str], Any],
         return results
     todo = deque(range(len(items)))
     pool: list[_Worker] = []
+    done = False
     try:
         pool = [_Worker(func) for _ in range(workers)]
         while todo or any(w.queue for w in pool):
@@ -303,9 +304,10 @@ def pool_map(func: Callable, items: Sequence, failed: Callable[[Any, str], Any],
                     tick(1)
                     todo.extendleft(reversed(w.queue))  # queued, not started: to any worker
                     w.restart()
+        done = True
     finally:
         for w in pool:
-            w.stop()
+            w.stop(kill=not done)  # Ctrl-C or an error here: do not wait for the workers
     return results
 
 
@@ -322,7 +324,7 @@ class _Worker:
     def _start(self) -> None:
         import multiprocessing
         self.conn, child = multiprocessing.Pipe()
-        self.proc = multiprocessing.Process(target=_serve, args=(child, self.func), daemon=True)
+        self.proc = multiprocessing.Process(target=_serve, args=(child, self.func, os.getpid()), daemon=True)
         self.proc.start()
         child.close()
 
@@ -353,12 +355,16 @@ class _Worker:
             self.proc.join()
 
 
-def _serve(conn, func: Callable) -> None:
-    """A worker's loop: item in, ``(True, func(item))`` or ``(False, error text)`` out."""
+def _serve(conn, func: Callable, parent: int) -> None:
+    """A worker's loop: item in, ``(True, func(item))`` or ``(False, error text)`` out; it leaves on
+    None, or when the parent is gone (killed: a forked sibling may keep the pipe open)."""
     import signal
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     while True:
         try:
+            while not conn.poll(1):
+                if os.getppid() != parent:
+                    return
             item = conn.recv()
         except (EOFError, OSError):
             return
