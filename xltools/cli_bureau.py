@@ -20,7 +20,7 @@ SHOWN = 30
 
 workers_option = click.option("--workers", type=click.IntRange(1, 256), help="并行进程数（默认为 CPU 核数）。")
 timeout_option = click.option("--timeout", type=click.FloatRange(min=0), default=60, show_default=True,
-                              help="单个文件最多处理的秒数，超时的文件记为无法读取并写明原因；0 表示不限。")
+                              help="每个文件最多处理的秒数，超时的文件单独列出原因，其余照常；0 表示不限。")
 
 
 def register(group: click.Group) -> None:
