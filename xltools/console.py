@@ -2,10 +2,16 @@
 from __future__ import annotations
 
 import unicodedata
+from functools import lru_cache
 from typing import Sequence
 
 
+@lru_cache(maxsize=4096)
 def width(text: str) -> int:
+    """Display width: wide (CJK) characters count 2.  Cached: templates measure the same notes
+    and criteria for every workbook of a form."""
+    if text.isascii():
+        return len(text)
     return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
 
 

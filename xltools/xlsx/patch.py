@@ -34,12 +34,12 @@ Choices (the OOXML details are commented where they matter):
 from __future__ import annotations
 
 import html
+import io
 import math
 import os
 import posixpath
 import re
 import stat
-import tempfile
 import zipfile
 from collections import Counter, defaultdict
 from dataclasses import dataclass, replace
@@ -50,6 +50,7 @@ from xml.sax.saxutils import escape
 
 from defusedxml import ElementTree as SafeET
 
+from ..atomic import write_bytes
 from .cells import col_name, rowcol
 
 __all__ = ["AUTHOR", "CellEdit", "ResultSheet", "PatchStats", "apply"]
@@ -325,22 +326,17 @@ class _Package:
     def save(self, dst: Path, mode: int) -> None:
         """Write atomically: a temporary file next to ``dst``, then os.replace."""
         new = self.meta.get(TYPES) or next(iter(self.meta.values()))
-        fd, tmp = tempfile.mkstemp(prefix=f".{dst.name}.", suffix=".tmp", dir=dst.parent)
-        try:
-            with os.fdopen(fd, "wb") as fh, zipfile.ZipFile(fh, "w") as z:
-                z.comment = self.comment
-                for name in self.order:
-                    old = self.meta.get(name, new)  # new parts copy the metadata of [Content_Types].xml
-                    info = zipfile.ZipInfo(name, old.date_time)
-                    info.compress_type, info.create_system = old.compress_type, old.create_system
-                    info.external_attr = old.external_attr
-                    info.comment = old.comment if name in self.meta else b""
-                    z.writestr(info, self.data[name])
-            os.chmod(tmp, mode)
-            os.replace(tmp, dst)
-        except BaseException:
-            os.unlink(tmp)
-            raise
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w") as z:
+            z.comment = self.comment
+            for name in self.order:
+                old = self.meta.get(name, new)  # new parts copy the metadata of [Content_Types].xml
+                info = zipfile.ZipInfo(name, old.date_time)
+                info.compress_type, info.create_system = old.compress_type, old.create_system
+                info.external_attr = old.external_attr
+                info.comment = old.comment if name in self.meta else b""
+                z.writestr(info, self.data[name])
+        write_bytes(dst, buffer.getbuffer(), mode)
 
 
 # --- cells -----------------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from pathlib import Path
 import xlsxwriter
 import xlsxwriter.worksheet
 from xlsxwriter.utility import xl_rowcol_to_cell_fast
+from xlsxwriter.worksheet import CellFormulaTuple
 
 from .. import __version__
 from ..atomic import write_bytes
@@ -84,7 +85,8 @@ class _Sheet(xlsxwriter.worksheet.Worksheet):
         kind = type(cell).__name__
         if cell.format is None or kind not in _FAST_CELLS:
             return super()._write_cell(row, col, cell)
-        head = f'<c r="{xl_rowcol_to_cell_fast(row, col)}" s="{cell.format._get_xf_index()}"'
+        xf = cell.format.xf_index
+        head = f'<c r="{xl_rowcol_to_cell_fast(row, col)}" s="{xf if xf is not None else cell.format._get_xf_index()}"'
         if kind == "Blank":
             self.fh.write(head + "/>")
         elif kind == "Number":
@@ -98,6 +100,13 @@ class _Sheet(xlsxwriter.worksheet.Worksheet):
             if isinstance(value, str) and value:
                 head += ' t="str"'
             self.fh.write(f"{head}><f>{self._escape_data(cell.formula)}</f><v>{self._escape_data(value)}</v></c>")
+
+    def _write_formula(self, row, col, formula, cell_format=None, value=0):
+        """XlsxWriter's, without its search for dynamic-array functions (we use none) per formula."""
+        if self._check_dimensions(row, col):
+            return -1
+        self.table[row][col] = CellFormulaTuple(self._prepare_formula(formula), cell_format, value)
+        return 0
 
     def _escape_attributes(self, attribute):
         """XlsxWriter's, without raising and catching a TypeError for every number."""
