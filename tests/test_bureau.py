@@ -816,7 +816,7 @@ def test_macos_resource_files_in_folders_are_not_rows(bureau, tmp_path):
 def test_workers_leave_when_the_parent_is_killed(tmp_path):
     import signal
     import time
-    script = ("import os, sys, time\nfrom xltools.collect import pool_map\n"
+    script = ("import os, sys, time\nfrom xltools.pool import pool_map\n"
               "def slow(i):\n    open(os.path.join(sys.argv[1], str(os.getpid())), 'w').close(); time.sleep(0.2); return i\n"
               "pool_map(slow, list(range(10000)), lambda i, why: None, workers=2, timeout=0)\n")
     parent = subprocess.Popen([sys.executable, "-c", script, str(tmp_path)])

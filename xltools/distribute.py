@@ -26,7 +26,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
-from .collect import CRASH, DEFAULT_TIMEOUT, TIMEOUT, _counter, os_reason, pool_map
+from .collect import os_reason
+from .pool import CRASH, DEFAULT_TIMEOUT, TIMEOUT, counter, pool_map
 from .errors import SpecError, WorkbookError, XltoolsError
 from .model import SEP, Form, Group, Leaf
 from .num import fmt
@@ -567,7 +568,7 @@ def _run(tasks, workers, progress, timeout):
         if why == CRASH:
             return task[0], NOT_MADE, "生成模板时工作进程异常退出（可能内存不足）", []
         return task[0], NOT_MADE, f"程序内部错误（{why}）", []
-    return pool_map(make_template, tasks, failed, workers, timeout, _counter(progress, len(tasks)))
+    return pool_map(make_template, tasks, failed, workers, timeout, counter(progress, len(tasks)))
 
 
 def write_manifest(manifest: pd.DataFrame, outdir: Path) -> list[Path]:
