@@ -486,10 +486,9 @@ class _SummaryWriter:
 
     def write(self) -> None:
         s = self.c.summary
-        summary = self.book.add_worksheet("汇总")
-        charts = self.book.add_worksheet("图表")
-        issues = self.book.add_worksheet("问题清单")
-        leaves = self.book.add_worksheet("指标明细")
+        from .xlsx.fastsheet import FastSheet
+        summary, charts, issues, leaves = (self.book.add_worksheet(name, worksheet_class=FastSheet)
+                                           for name in ("汇总", "图表", "问题清单", "指标明细"))
         self._table(summary, s)
         self._summary_marks(summary, s)
         self._charts(charts, s)

@@ -14,9 +14,6 @@ from decimal import Decimal
 from pathlib import Path
 
 import xlsxwriter
-import xlsxwriter.worksheet
-from xlsxwriter.utility import xl_rowcol_to_cell_fast
-from xlsxwriter.worksheet import CellFormulaTuple
 
 from .. import __version__
 from ..atomic import write_bytes
@@ -28,6 +25,7 @@ from ..scoring import Scorecard, score
 from ..spec import form_to_dict
 from . import formulas, styles
 from .cells import a1, col_name, span, span_abs, sheet_ref
+from .fastsheet import FastSheet
 from .cellvalues import Cell, Row, filing_from_rows, funding_cells, row_for
 from ..console import width
 from ..derive import UNDEFINED
@@ -63,61 +61,6 @@ def write_workbook(path: str | Path, filing: Filing, *, rows: int = DEFAULT_ROWS
     return layout, card
 
 
-class _Sheet(xlsxwriter.worksheet.Worksheet):
-    """XlsxWriter's worksheet, minus its 70 regex passes per formula that add ``_xlfn.`` prefixes
-    to Excel 365 functions.  Our formulas use only functions of :data:`xltools.xlsx.FUNCTIONS`
-    (Excel 2010, WPS and LibreOffice share them; a test checks every generated formula), so the
-    passes never change anything — and they were two thirds of the time to write a template."""
-
-    def _prepare_formula(self, formula, expand_future_functions=False):
-        if formula.startswith("{"):
-            formula = formula[1:]
-        if formula.startswith("="):
-            formula = formula[1:]
-        if formula.endswith("}"):
-            formula = formula[:-1]
-        return formula
-
-    def _write_cell(self, row, col, cell):
-        """The cells we write (blank, number, shared string, formula with a number or text value,
-        every one with its own format), as XlsxWriter writes them, in a third of its time; any
-        other cell goes to XlsxWriter.  The golden-file tests hold the two to the same bytes."""
-        kind = type(cell).__name__
-        if cell.format is None or kind not in _FAST_CELLS:
-            return super()._write_cell(row, col, cell)
-        xf = cell.format.xf_index
-        head = f'<c r="{xl_rowcol_to_cell_fast(row, col)}" s="{xf if xf is not None else cell.format._get_xf_index()}"'
-        if kind == "Blank":
-            self.fh.write(head + "/>")
-        elif kind == "Number":
-            self.fh.write(f"{head}><v>{cell.number:.16G}</v></c>")
-        elif kind == "String":
-            self.fh.write(f'{head} t="s"><v>{cell.string}</v></c>')
-        else:
-            value = cell.value
-            if isinstance(value, bool) or (isinstance(value, str) and value and value.startswith("#")):
-                return super()._write_cell(row, col, cell)
-            if isinstance(value, str) and value:
-                head += ' t="str"'
-            self.fh.write(f"{head}><f>{self._escape_data(cell.formula)}</f><v>{self._escape_data(value)}</v></c>")
-
-    def _write_formula(self, row, col, formula, cell_format=None, value=0):
-        """XlsxWriter's, without its search for dynamic-array functions (we use none) per formula."""
-        if self._check_dimensions(row, col):
-            return -1
-        self.table[row][col] = CellFormulaTuple(self._prepare_formula(formula), cell_format, value)
-        return 0
-
-    def _escape_attributes(self, attribute):
-        """XlsxWriter's, without raising and catching a TypeError for every number."""
-        if type(attribute) is not str:
-            return attribute
-        return super()._escape_attributes(attribute)
-
-
-_FAST_CELLS = frozenset({"Blank", "Number", "String", "Formula"})
-
-
 #: Fixed creation time: regenerating a template gives the same bytes (golden tests, stale check).
 import datetime as _dt  # noqa: E402
 
@@ -134,7 +77,7 @@ class _Writer:
                  password, title):
         self.book, self.L, self.filing, self.cells, self.funding, self.card = book, layout, filing, cells, funding, card
         self.password, self.title = password, title
-        self.ws = book.add_worksheet(SHEET, worksheet_class=_Sheet)
+        self.ws = book.add_worksheet(SHEET, worksheet_class=FastSheet)
         self.st = styles.Styles(book)
         self.results = {r.key: r for r in card.leaves}
         form = layout.form
@@ -476,7 +419,7 @@ class _Writer:
         ws.activate()
 
     def _meta(self):
-        meta = self.book.add_worksheet(META_SHEET, worksheet_class=_Sheet)
+        meta = self.book.add_worksheet(META_SHEET, worksheet_class=FastSheet)
         meta.write_string(0, 0, "xltools")
         meta.write_string(0, 1, __version__)
         meta.write_string(1, 0, "form")
