@@ -55,7 +55,7 @@ BUILTIN_FORMATS = {0: "General", 1: "0", 2: "0.00", 3: "#,##0", 4: "#,##0.00", 9
                    11: "0.00E+00", 49: "@"}
 
 
-@dataclass
+@dataclass(slots=True)
 class CellData:
     value: object = None  # float, str, bool, or an Excel error string like "#DIV/0!"
     formula: str | None = None  # without "="; "" for a dependant of a shared formula
@@ -116,11 +116,18 @@ class Book:
 
 def sniff(path: Path) -> str:
     """What a file is by its first bytes: zip, ole (legacy .xls or an encrypted OOXML), or other."""
+    with _open(path) as f:
+        return _kind(f.read(8))
+
+
+def _open(path: Path):
     try:
-        with open(path, "rb") as f:
-            head = f.read(8)
+        return open(path, "rb")
     except OSError as exc:
         raise WorkbookError(f"{path}：无法打开（{exc.strerror or type(exc).__name__}）。请检查路径和权限。") from None
+
+
+def _kind(head: bytes) -> str:
     if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
         return "zip"
     if head == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
@@ -131,21 +138,23 @@ def sniff(path: Path) -> str:
 def open_book(path: str | Path, limits: Limits = DEFAULT_LIMITS, *, sheets: set[str] | None = None) -> Book:
     """Read a workbook.  ``sheets`` limits which sheets are parsed (None: all)."""
     path = Path(path)
-    kind = sniff(path)
-    if kind == "empty":
-        raise WorkbookError(f"{path.name}：文件是空的（0 字节）。请重新导出或重新发送该文件。")
-    if kind == "ole":
-        raise WorkbookError(_ole_message(path))
-    if kind != "zip":
-        raise WorkbookError(f"{path.name}：不是 Excel 工作簿（.xlsx）。如果是 CSV、WPS 或其他格式，"
-                            "请在 Excel/WPS 中“另存为”Excel 工作簿（*.xlsx）后再试。")
-    try:
-        archive = _Archive(path)
-    except ZIP_ERRORS as exc:
-        raise WorkbookError(f"{path.name}：文件已损坏，无法解压（{type(exc).__name__}）。请重新保存或重新发送。") from None
-    with archive:
-        _check_zip(path, archive, limits)
-        return _read_book(path, archive, limits, sheets)
+    with _open(path) as f:
+        kind = _kind(f.read(8))
+        if kind == "empty":
+            raise WorkbookError(f"{path.name}：文件是空的（0 字节）。请重新导出或重新发送该文件。")
+        if kind == "ole":
+            raise WorkbookError(_ole_message(path))
+        if kind != "zip":
+            raise WorkbookError(f"{path.name}：不是 Excel 工作簿（.xlsx）。如果是 CSV、WPS 或其他格式，"
+                                "请在 Excel/WPS 中“另存为”Excel 工作簿（*.xlsx）后再试。")
+        try:
+            f.seek(0)
+            archive = _Archive(f)
+        except ZIP_ERRORS as exc:
+            raise WorkbookError(f"{path.name}：文件已损坏，无法解压（{type(exc).__name__}）。请重新保存或重新发送。") from None
+        with archive:
+            _check_zip(path, archive, limits)
+            return _read_book(path, archive, limits, sheets)
 
 
 def _ole_message(path: Path) -> str:
@@ -165,8 +174,8 @@ class _Archive(zipfile.ZipFile):
     no part is inflated or parsed twice: ``trees`` of the small parts the reader parses anyway
     (relationships, content types, workbook, styles), ``data`` of small sheets and shared strings."""
 
-    def __init__(self, path):
-        super().__init__(path)
+    def __init__(self, file):
+        super().__init__(file)
         self.trees: dict[str, object] = {}
         self.data: dict[str, bytes] = {}
 
