@@ -522,8 +522,7 @@ class _SummaryWriter:
                 ws.write_string(r, 0, f"……另有{len(frame) - last}行超出 Excel 的行数上限，未写入本表；"
                                 "完整数据请用 --csv 导出", self.f["bad"])
                 break
-            for j, value in enumerate(row):
-                _cell(ws, r, j, value, formats[j])
+            ws.write_cells(r, [(_value(v), formats[j]) for j, v in enumerate(row)])
         ws.freeze_panes(1, 2 if "单位" in columns[:2] else 1)
         ws.autofilter(0, 0, max(r, 1), len(columns) - 1)
         ws.set_landscape()
@@ -645,6 +644,24 @@ class _SummaryWriter:
 def _a1(r: int, c: int) -> str:
     from xlsxwriter.utility import xl_rowcol_to_cell
     return xl_rowcol_to_cell(r, c)
+
+
+def _value(value):
+    """A table value as FastSheet.write_cells takes it: str (within Excel's limit), a finite number,
+    or None; a bool or anything else becomes its text."""
+    kind = type(value)
+    if kind is str:
+        return value[:EXCEL_STRING_LIMIT]
+    if kind is float:
+        return value if value - value == 0 else None  # NaN and ±inf: blank
+    value = _plain(value)
+    if value is None or isinstance(value, str):
+        return value if value is None else value[:EXCEL_STRING_LIMIT]
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, (int, float)) and value - value == 0:
+        return value
+    return str(value)[:EXCEL_STRING_LIMIT]
 
 
 def _cell(ws, r: int, c: int, value, fmt) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from xlsxwriter.utility import xl_rowcol_to_cell_fast
-from xlsxwriter.worksheet import CellFormulaTuple, Worksheet
+from xlsxwriter.worksheet import CellBlankTuple, CellFormulaTuple, CellNumberTuple, CellStringTuple, Worksheet
 
 _FAST_CELLS = frozenset({"Blank", "Number", "String", "Formula"})
 #: What XlsxWriter rewrites in text: control characters (as _xHHHH_), text that looks like such an
@@ -39,28 +39,73 @@ class FastSheet(Worksheet):
         return 0
 
     def _write_cell(self, row, col, cell):
-        """Blank, number, string and formula cells that have a format, as XlsxWriter writes them."""
+        xml = self._cell_xml(row, col, cell)
+        if xml is None:
+            return super()._write_cell(row, col, cell)
+        self.fh.write(xml)
+
+    def _cell_xml(self, row, col, cell) -> str | None:
+        """Blank, number, string and formula cells that have a format, as XlsxWriter writes them;
+        None for any other cell (XlsxWriter writes it)."""
         kind = type(cell).__name__
         if cell.format is None or kind not in _FAST_CELLS:
-            return super()._write_cell(row, col, cell)
+            return None
         xf = cell.format.xf_index
         head = f'<c r="{xl_rowcol_to_cell_fast(row, col)}" s="{xf if xf is not None else cell.format._get_xf_index()}"'
         if kind == "Blank":
-            self.fh.write(head + "/>")
-        elif kind == "Number":
-            self.fh.write(f"{head}><v>{cell.number:.16G}</v></c>")
-        elif kind == "String":
+            return head + "/>"
+        if kind == "Number":
+            return f"{head}><v>{cell.number:.16G}</v></c>"
+        if kind == "String":
             if not self.constant_memory:  # an index into the shared strings
-                self.fh.write(f'{head} t="s"><v>{cell.string}</v></c>')
+                return f'{head} t="s"><v>{cell.string}</v></c>'
+            return f"{head} {_inline(cell.string)}</c>"
+        value = cell.value
+        if isinstance(value, bool) or (isinstance(value, str) and value.startswith("#")):
+            return None
+        if isinstance(value, str) and value:
+            head += ' t="str"'
+        return f"{head}><f>{_escape(cell.formula)}</f><v>{_escape(value)}</v></c>"
+
+    def _write_single_row(self, current_row_num=0):
+        """Constant-memory mode: the finished row in one write instead of one per cell."""
+        row_num = self.previous_row
+        cells = self.table.get(row_num)
+        if not cells or row_num in self.comments:
+            return super()._write_single_row(current_row_num)
+        self.previous_row = current_row_num
+        self._write_row(row_num, None, self.row_info.get(row_num))
+        out = []
+        for col in sorted(cells):
+            xml = self._cell_xml(row_num, col, cells[col])
+            if xml is None:
+                self.fh.write("".join(out))
+                out = []
+                super()._write_cell(row_num, col, cells[col])
             else:
-                self.fh.write(f"{head} {_inline(cell.string)}</c>")
-        else:
-            value = cell.value
-            if isinstance(value, bool) or (isinstance(value, str) and value.startswith("#")):
-                return super()._write_cell(row, col, cell)
-            if isinstance(value, str) and value:
-                head += ' t="str"'
-            self.fh.write(f"{head}><f>{_escape(cell.formula)}</f><v>{_escape(value)}</v></c>")
+                out.append(xml)
+        out.append("</row>")
+        self.fh.write("".join(out))
+        self.table.clear()
+
+    def write_cells(self, row: int, cells: list) -> None:
+        """A row of cells from column 0, at once: ``cells`` holds (value, format) pairs, the value a
+        str, a float or int (not bool), or None for a blank.  For long tables: one dimension check
+        and one row flush per row instead of per cell.  Strings are written as strings, never
+        parsed as formulas or numbers; the caller keeps them within Excel's 32,767 characters."""
+        if not cells or self._check_dimensions(row, 0) or self._check_dimensions(row, len(cells) - 1):
+            return
+        if self.constant_memory and row > self.previous_row:
+            self._write_single_row(row)
+        target = self.table[row]
+        shared = None if self.constant_memory else self.str_table
+        for col, (value, fmt) in enumerate(cells):
+            if value is None:
+                target[col] = CellBlankTuple(fmt)
+            elif type(value) is str:
+                target[col] = CellStringTuple(value if shared is None else shared._get_shared_string_index(value), fmt)
+            else:
+                target[col] = CellNumberTuple(value, fmt)
 
     def _escape_attributes(self, attribute):
         """Without raising and catching a TypeError for every number."""
