@@ -1,6 +1,10 @@
 """The CLI: exit codes, output, and --json equal to the library's own dicts."""
 import json
+import subprocess
+import sys
 
+import click
+import pytest
 from click.testing import CliRunner
 
 from xltools import api
@@ -64,3 +68,34 @@ def test_library_errors_become_chinese_message_and_exit_2(capsys, monkeypatch):
         assert exc.code == 2
     err = capsys.readouterr().err
     assert "错误：没有名为“x”的表式" in err and "Traceback" not in err
+
+
+# click's own usage errors, through the real entry point: Chinese, exit 2, usage and help hint kept
+USAGE_ERRORS = [
+    (["new", "dept", "-o", "x.xlsx", "--foo"], "没有选项 --foo", "No such option"),
+    (["new", "dept"], "缺少选项 -o/--output", "Missing option"),
+    (["report", "-o", "x.md"], "缺少参数 PATH", "Missing argument"),
+    (["collect", "x.xlsx", "-o", "s.xlsx", "--workers", "0"], "--workers 的值无效：0 超出允许范围", "is not in the range"),
+    (["report", __file__, "-o", "x", "--format", "pdf"], "--format 的值无效：'pdf' 不是可选的值（可选：'docx', 'md'）", "is not one of"),
+    (["forms", "extra"], "多余的参数：extra", "unexpected extra argument"),
+]
+
+
+@pytest.mark.parametrize("args, chinese, english", USAGE_ERRORS, ids=[e for *_, e in USAGE_ERRORS])
+def test_click_usage_errors_are_chinese_with_exit_2(args, chinese, english, tmp_path):
+    out = subprocess.run([sys.executable, "-c", "from xltools.cli import main; main()", *args],
+                         capture_output=True, text=True, cwd=tmp_path)
+    assert out.returncode == 2 and out.stdout == ""
+    assert f"错误：{chinese}" in out.stderr, out.stderr
+    assert f"用法：xltools {args[0]} [OPTIONS]" in out.stderr and f"查看帮助：xltools {args[0]} --help" in out.stderr
+    for english_text in (english, "Error:", "Usage:", "Try '", "Traceback"):
+        assert english_text not in out.stderr
+
+
+def test_usage_messages_cover_clicks_other_wordings():
+    from xltools.cli import usage_message
+    assert usage_message(click.UsageError("No such command 'x'.")) == "没有命令 'x'"
+    assert usage_message(click.BadOptionUsage("-o", "Option '-o' requires an argument.")) == "选项 -o 后面缺少值"
+    assert usage_message(click.BadParameter("'a' is not a valid integer range.", param_hint="--year")) == \
+        "--year 的值无效：'a' 不是整数"
+    assert usage_message(click.UsageError("没有找到要校验的 .xlsx/.xlsm 文件")) == "没有找到要校验的 .xlsx/.xlsm 文件"

@@ -6,6 +6,7 @@ Exit codes: 0 ok, 1 validation failures, 2 usage errors or unusable input.
 from __future__ import annotations
 
 import json
+import re
 import sys
 
 import click
@@ -209,14 +210,78 @@ def _register_more() -> None:
     from .excel import cli as excel_cli; excel_cli.register(cli)  # noqa: E702
 
 
+# click's own English usage messages (click 8.1–8.4) in Chinese; any other text (ours) is kept.
+_CLICK_TEXT = [
+    (r"(.+) is not in the range (.+)\.", r"\1 超出允许范围（\2）"),
+    (r"(.+) is not a valid integer(?: range)?\.", r"\1 不是整数"),
+    (r"(.+) is not a valid float(?: range)?\.", r"\1 不是数字"),
+    (r"(?:File|Path) (.+) does not exist\.", r"文件 \1 不存在"),
+    (r"Directory (.+) does not exist\.", r"文件夹 \1 不存在"),
+    (r"\w+ (.+) is a directory\.", r"\1 是文件夹，应为文件"),
+    (r"\w+ (.+) is a file\.", r"\1 是文件，应为文件夹"),
+    (r"\w+ (.+) is not readable\.", r"\1 无法读取"),
+    (r"\w+ (.+) is not writable\.", r"\1 无法写入"),
+    (r"(.+) is not (?:one of )?('.*)\.", r"\1 不是可选的值（可选：\2）"),
+    (r"No such command (.+)\.", r"没有命令 \1"),
+    (r"Got unexpected extra arguments? \((.*)\)", r"多余的参数：\1"),
+    (r"Missing command\.", "缺少命令"),
+]
+
+
+def _cn(text: str) -> str:
+    for pattern, repl in _CLICK_TEXT:
+        if m := re.fullmatch(pattern, text, re.S):
+            return m.expand(repl)
+    return text
+
+
+def usage_message(exc: click.UsageError) -> str:
+    """The Chinese text of a usage error, built from the exception's attributes."""
+    param = getattr(exc, "param", None)
+    if getattr(exc, "param_hint", None) is not None:
+        hint = exc.param_hint if isinstance(exc.param_hint, str) else " / ".join(exc.param_hint)
+    elif isinstance(param, click.Option):
+        hint = "/".join(param.opts)
+    else:
+        hint = param.human_readable_name if param is not None else ""
+    if isinstance(exc, click.NoSuchOption):
+        text = f"没有选项 {exc.option_name}"
+    elif isinstance(exc, click.BadOptionUsage):
+        text = f"选项 {exc.option_name} " + ("不接受值" if "does not take" in exc.message else "后面缺少值")
+    elif isinstance(exc, click.MissingParameter):
+        text = f"缺少{'选项' if isinstance(param, click.Option) else '参数'} {hint}".rstrip()
+    elif isinstance(exc, click.BadParameter):
+        text = f"{hint} 的值无效：{_cn(exc.message)}" if hint else f"值无效：{_cn(exc.message)}"
+    else:
+        text = _cn(exc.message)
+    if getattr(exc, "possibilities", None):
+        text += f"（是否想用 {'、'.join(exc.possibilities)}？）"
+    return text
+
+
+def show_usage_error(exc: click.UsageError) -> None:
+    ctx = exc.ctx
+    if ctx is not None:
+        click.echo(re.sub(r"^Usage:\s*", "用法：", ctx.get_usage()), err=True)
+        if ctx.command.get_help_option(ctx) is not None:
+            click.echo(f"查看帮助：{ctx.command_path} --help\n", err=True)
+    click.echo(f"错误：{usage_message(exc)}", err=True)
+
+
 def main(argv=None):
     try:
         cli.main(args=argv, prog_name="xltools", standalone_mode=False)
     except click.exceptions.Abort:
         click.echo("已取消", err=True)
         sys.exit(1)
+    except click.UsageError as exc:
+        if type(exc).show is click.UsageError.show:  # not NoArgsIsHelpError (click 8.2+), which prints the help
+            show_usage_error(exc)
+        else:
+            exc.show()
+        sys.exit(exc.exit_code)
     except click.ClickException as exc:
-        exc.show()
+        click.echo(f"错误：{exc.format_message()}", err=True)
         sys.exit(exc.exit_code)
     except XltoolsError as exc:
         click.echo(f"错误：{exc}", err=True)
