@@ -530,7 +530,7 @@ def test_a_hanging_file_times_out_as_a_row_and_the_run_goes_on(bureau):
     assert [r["summary"]["文件"] for r in rows] == files
     hung = rows[1]["summary"]
     assert hung["状态"] == "无法读取" and "超过1.5秒" in hung["原因"] and "--timeout" in hung["原因"]
-    assert rows[1]["issues"][0]["代码"] == "workbook-error"
+    assert rows[1]["issues"][0]["代码"] == "timeout"
     assert all(r["summary"] == summarize_file(f)["summary"] for f, r in zip(files, rows) if "hang" not in f)
 
 

@@ -234,7 +234,7 @@ def map_files(files: Sequence[str], workers: int | None = None,
     runs out of time becomes a row with the reason."""
     def failed(path: str, why: str) -> dict[str, Any]:
         if why == TIMEOUT:
-            return _failed(path, "workbook-error", f"处理该文件超过{timeout:g}秒仍未完成，已中止（文件可能过大或结构"
+            return _failed(path, "timeout", f"处理该文件超过{timeout:g}秒仍未完成，已中止（文件可能过大或结构"
                            "异常）。可用 --timeout 放宽时限后重试；其他文件不受影响。", UNREADABLE)
         if why == CRASH:
             return _failed(path, "internal-error", "处理该文件时工作进程异常退出（可能内存不足或文件触发了程序缺陷）。"

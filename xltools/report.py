@@ -46,6 +46,7 @@ CODES = {
     # whole-file outcomes of a collection (xltools collect)
     "duplicate-unit": "同一单位同一年度有多份自评表",
     "workbook-error": "工作簿无法读取",
+    "timeout": "处理超时",
     "spec-error": "表式定义无法使用",
     "template-error": "模板无法使用",
     "internal-error": "程序内部错误",
