@@ -40,7 +40,14 @@ def main(n: int = 500) -> None:
                            f"a.check_workbook(r'{EXAMPLE}'); print('pandas' in sys.modules)"],
                           capture_output=True, text=True).stdout.strip()
     print(f"pandas imported on the check path: {mods}")
-
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from reference import ISSUE_XLSXWRITER_MS, calamine_reader, interleaved, xlsxwriter_table
+    (best, mean), (cal_best, _), (ref_best, _) = interleaved(
+        [lambda: check_workbook(EXAMPLE), calamine_reader(EXAMPLE), xlsxwriter_table], batch=max(20, n // 10))
+    scale = ISSUE_XLSXWRITER_MS / ref_best
+    print(f"interleaved: check best {best:.2f} ms (mean {mean:.2f}); python-calamine reading the same file "
+          f"{cal_best:.2f} ms; XlsxWriter yardstick {ref_best:.2f} ms -> where the yardstick takes the issue's "
+          f"{ISSUE_XLSXWRITER_MS:g} ms: check {best * scale:.2f} ms (mean {mean * scale:.2f}), calamine {cal_best * scale:.2f} ms")
 
 if __name__ == "__main__":
     main(int(sys.argv[1]) if len(sys.argv) > 1 else 500)

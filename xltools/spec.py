@@ -33,6 +33,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from decimal import Decimal
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -59,13 +60,28 @@ BUILTIN_PACKAGE = "xltools.forms"
 
 def builtin_ids() -> list[str]:
     """Ids of the forms (and presets) shipped with xltools, in file order."""
+    return list(_builtin_ids())
+
+
+@lru_cache(maxsize=1)
+def _builtin_ids() -> tuple[str, ...]:
     files = sorted(p.name for p in resources.files(BUILTIN_PACKAGE).iterdir() if p.name.endswith(".yaml"))
-    return [name[: -len(".yaml")].split("_", 1)[1] for name in files]
+    return tuple(name[: -len(".yaml")].split("_", 1)[1] for name in files)
 
 
 def load_form(name_or_path: str | Path) -> Form:
     """A shipped form by id (``dept``), or a spec file by path."""
+    if isinstance(name_or_path, str) and name_or_path in builtin_ids() and not Path(name_or_path).exists():
+        return _builtin(name_or_path)
     text, source = _read(name_or_path)
+    return form_from_text(text, source)
+
+
+@lru_cache(maxsize=None)
+def _builtin(form_id: str) -> Form:
+    """A shipped form, parsed once per process (a Form is immutable): distribute builds a
+    filing of the same form for every unit."""
+    text, source = _read(form_id)
     return form_from_text(text, source)
 
 
