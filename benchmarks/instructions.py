@@ -1,7 +1,11 @@
 """Instructions per call, counted by valgrind (callgrind): a measure that does not drift with the
 load of this virtual machine, whose wall-clock speed varies by 30 % from minute to minute.
 
-    python benchmarks/instructions.py [write|write-yunnan|check|check-yunnan ...]
+    python benchmarks/instructions.py [write|write-yunnan|check|check-yunnan|yardstick ...]
+
+``yardstick`` is the plain XlsxWriter 78-row table of issue 3 (:mod:`reference`), which the issue
+timed at about 8 ms here: a job's milliseconds "on the issue's machine" are about
+8 × its instructions / the yardstick's.
 
 Each job runs twice under callgrind, with 5 and with 25 calls after a warm-up; the difference
 divided by 20 is the cost of one warm call (imports and warm-up cancel out).  About a minute per
@@ -18,7 +22,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-JOBS = ("write", "write-yunnan", "check", "check-yunnan")
+JOBS = ("write", "write-yunnan", "check", "check-yunnan", "yardstick")
 
 CHILD = """
 import sys, tempfile
@@ -33,8 +37,11 @@ job, n = sys.argv[1], int(sys.argv[2])
 out = Path(tempfile.mkdtemp())
 filing, rows = (yunnan_filing(), 2) if job == "write-yunnan" else (load_filing(demo_path()), 1)
 book = {root!r} + ("/workbooks/yunnan.xlsx" if job == "check-yunnan" else "/workbooks/example-zhuzhou-2021.xlsx")
+from reference import xlsxwriter_table
 def call(i):
-    if job.startswith("write"):
+    if job == "yardstick":
+        xlsxwriter_table()
+    elif job.startswith("write"):
         write_workbook(out / f"{{i % 5}}.xlsx", replace(filing, unit=f"{{filing.unit}}{{i}}"), rows=rows)
     else:
         check_workbook(book)
