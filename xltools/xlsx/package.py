@@ -8,6 +8,7 @@ that names the file and says what to do.
 """
 from __future__ import annotations
 
+import io
 import math
 import re
 import zipfile
@@ -225,17 +226,19 @@ def _check_entries(path: Path, archive: _Archive, infos) -> None:
             name, small = info.filename, info.file_size <= WHOLE_PART_BYTES
             with archive.open(info) as f:
                 if name.endswith(".rels"):  # small; score follows them: sound XML, no dangling target
-                    archive.trees[name] = tree = _parse_part(path, name, f.read())
+                    archive.trees[name] = tree = _parsed(path, name, f.read())
                     _check_rels(path, name, tree, present)
                 elif _STREAMED.match(name):  # parsed by the reader itself
                     if small:
                         archive.data[name] = f.read()
                 elif name.lower().endswith(".xml"):  # score edits parts as text: they must be sound
                     if small and _KEPT.match(name):
-                        archive.trees[name] = _parse_part(path, name, f.read())
+                        archive.trees[name] = _parsed(path, name, f.read())
+                    elif info.file_size <= _SAME_BYTES:
+                        _check_small_xml(path, name, f.read())
                     else:
                         _check_xml(path, name, f)
-                while f.read(1 << 20):
+                while f.read(1 << 20):  # to the end: the CRC is checked there
                     pass
         except ZIP_ERRORS as exc:
             raise WorkbookError(f"{path.name}：部件 {info.filename} 无法解压（{type(exc).__name__}），文件已损坏。"
@@ -246,6 +249,36 @@ def _check_entries(path: Path, archive: _Archive, infos) -> None:
 _STREAMED = re.compile(r"xl/(worksheets/[^/]+|sharedStrings)\.xml$")
 #: Small parts the reader parses in any case: their trees are kept from the check.
 _KEPT = re.compile(r"(\[Content_Types\]|xl/workbook|xl/styles)\.xml$")
+
+
+#: Parts whose bytes were seen before are not parsed again: workbooks made from one template share
+#: their content types, relationships, workbook, styles, theme and properties parts, so a collection
+#: parses each of those once.  Keyed by the exact bytes (never by a checksum), so a part is reused
+#: only where it is identical; the trees are only read, never changed.
+_SAME_BYTES = 64 * 1024
+_SAME_LIMIT = 256
+_same_trees: dict[bytes, object] = {}
+_sound: set[bytes] = set()
+
+
+def _parsed(path: Path, name: str, data: bytes):
+    if len(data) > _SAME_BYTES:
+        return _parse_part(path, name, data)
+    tree = _same_trees.get(data)
+    if tree is None:
+        tree = _parse_part(path, name, data)
+        if len(_same_trees) >= _SAME_LIMIT:
+            _same_trees.clear()
+        _same_trees[data] = tree
+    return tree
+
+
+def _check_small_xml(path: Path, name: str, data: bytes) -> None:
+    if data not in _sound:
+        _check_xml(path, name, io.BytesIO(data))
+        if len(_sound) >= _SAME_LIMIT:
+            _sound.clear()
+        _sound.add(data)
 
 
 def _check_xml(path: Path, name: str, f) -> None:
@@ -454,18 +487,32 @@ def _shared_strings(path, archive, rels, limits: Limits) -> list[str]:
     return out
 
 
-def _formats(path, archive, rels) -> list[str]:
+def _formats(path, archive, rels) -> tuple[str, ...]:
     part = next((p for p in rels.values() if p.endswith("styles.xml")), None)
     root = _xml(path, archive, part) if part else None
     if root is None:
-        return []
+        return ()
+    known = _formats_of.get(id(root))
+    if known is not None and known[0] is root:  # the same (shared) styles tree as an earlier workbook
+        return known[1]
+    out = _read_formats(root)
+    if len(_formats_of) >= _SAME_LIMIT:
+        _formats_of.clear()
+    _formats_of[id(root)] = (root, out)
+    return out
+
+
+_formats_of: dict[int, tuple[object, tuple[str, ...]]] = {}
+
+
+def _read_formats(root) -> tuple[str, ...]:
     custom = {_int(n.get("numFmtId"), -1): n.get("formatCode", "General") for n in root.iter(f"{NS}numFmt")}
     xfs = root.find(f"{NS}cellXfs")
     out = []
     for xf in (xfs if xfs is not None else []):
         fid = _int(xf.get("numFmtId"))
         out.append(custom.get(fid) or BUILTIN_FORMATS.get(fid, "General"))
-    return out
+    return tuple(out)
 
 
 def _stream(path: Path, archive: _Archive, part: str, tags: tuple[str, ...]):
