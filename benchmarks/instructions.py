@@ -3,7 +3,8 @@ load of this virtual machine, whose wall-clock speed varies by 30 % from minute 
 
     python benchmarks/instructions.py [write|write-yunnan|check|check-yunnan|yardstick ...]
 
-``yardstick`` is the plain XlsxWriter 78-row table of issue 3 (:mod:`reference`), which the issue
+``collect-file`` is collect's per-file step (read, check, rows) over distinct workbooks of one
+template, each read once.  ``yardstick`` is the plain XlsxWriter 78-row table of issue 3 (:mod:`reference`), which the issue
 timed at about 8 ms here: a job's milliseconds "on the issue's machine" are about
 8 × its instructions / the yardstick's.
 
@@ -22,7 +23,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-JOBS = ("write", "write-yunnan", "check", "check-yunnan", "yardstick")
+JOBS = ("write", "write-yunnan", "check", "check-yunnan", "collect-file", "yardstick")
 
 CHILD = """
 import sys, tempfile
@@ -38,9 +39,17 @@ out = Path(tempfile.mkdtemp())
 filing, rows = (yunnan_filing(), 2) if job == "write-yunnan" else (load_filing(demo_path()), 1)
 book = {root!r} + ("/workbooks/yunnan.xlsx" if job == "check-yunnan" else "/workbooks/example-zhuzhou-2021.xlsx")
 from reference import xlsxwriter_table
+if job == "collect-file":  # distinct workbooks of one template, as a collection holds them
+    from bench_collect import base_filing
+    from xltools.collect import summarize_file
+    files = [out / f"u{{k}}.xlsx" for k in range(28)]  # as many for 5 calls as for 25: the cost cancels out
+    for k, path in enumerate(files):
+        write_workbook(path, base_filing(k), rows=1)
 def call(i):
     if job == "yardstick":
         xlsxwriter_table()
+    elif job == "collect-file":
+        summarize_file(files[i])
     elif job.startswith("write"):
         write_workbook(out / f"{{i % 5}}.xlsx", replace(filing, unit=f"{{filing.unit}}{{i}}"), rows=rows)
     else:
