@@ -26,6 +26,7 @@ formula is intact — the formula's result, which is the recomputed value.
 from __future__ import annotations
 
 import csv
+import math
 import os
 import re
 import unicodedata
@@ -38,6 +39,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
 
 from . import api
 from .pool import CRASH, DEFAULT_TIMEOUT, TIMEOUT, counter, pool_map
+from .atomic import write_with
 from .errors import WorkbookError, XltoolsError
 from .model import SEP
 from .num import fmt
@@ -411,43 +413,12 @@ def write_summary(collection: Collection, output: str | Path, *, csv: bool = Fal
         raise WorkbookError(f"{output}：汇总表应保存为 .xlsx 文件")
     if not output.parent.is_dir():
         raise WorkbookError(f"{output}：文件夹 {output.parent} 不存在，请先创建")
-    written = [_atomic(output, lambda tmp: _SummaryWriter(collection, tmp).write())]
+    written = [write_with(output, lambda tmp: _SummaryWriter(collection, tmp).write())]
     if csv:
         frames = {"汇总": collection.summary, "问题清单": collection.issues, "指标明细": collection.leaves}
         for name, path in csv_paths(output).items():
-            written.append(_atomic(path, lambda tmp, f=frames[name]: write_csv(f, tmp)))
+            written.append(write_with(path, lambda tmp, f=frames[name]: write_csv(f, tmp)))
     return written
-
-
-def _atomic(path: Path, write: Callable[[Path], Any]) -> Path:
-    """Write to a temporary file beside ``path``, then rename: never a half-written output."""
-    import tempfile
-    try:
-        fd, tmp = tempfile.mkstemp(suffix=path.suffix, prefix=".xltools-", dir=str(path.parent))
-        os.close(fd)
-    except OSError as exc:
-        raise WorkbookError(f"{path}：无法在 {path.parent} 写入（{os_reason(exc)}）") from None
-    try:
-        write(Path(tmp))
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except PermissionError:
-        raise WorkbookError(f"{path}：无法写入。如果该文件正在 Excel/WPS 中打开，请关闭后重试。") from None
-    except OSError as exc:
-        raise WorkbookError(f"{path}：写入失败（{os_reason(exc)}）") from None
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    return path
-
-
-def os_reason(exc: OSError) -> str:
-    """An operating-system error in Chinese."""
-    import errno
-    words = {errno.ENOENT: "找不到文件或文件夹", errno.EACCES: "没有权限", errno.EPERM: "没有权限",
-             errno.ENOTDIR: "路径中有同名的文件，不是文件夹", errno.EISDIR: "这是一个文件夹", errno.EEXIST: "已有同名文件",
-             errno.ENOSPC: "磁盘空间不足", errno.EROFS: "磁盘只读", errno.ENAMETOOLONG: "文件名或路径过长"}
-    return words.get(exc.errno, f"{type(exc).__name__}：{exc.strerror or exc}")
 
 
 #: Column widths (characters) and number formats by column name.
@@ -648,39 +619,14 @@ def _a1(r: int, c: int) -> str:
 
 def _value(value):
     """A table value as FastSheet.write_cells takes it: str (within Excel's limit), a finite number,
-    or None; a bool or anything else becomes its text."""
-    kind = type(value)
-    if kind is str:
+    or None (blank, also for NaN and infinity); a bool or anything else becomes its text."""
+    if type(value) is str:  # most cells
         return value[:EXCEL_STRING_LIMIT]
-    if kind is float:
-        return value if value - value == 0 else None  # NaN and ±inf: blank
     value = _plain(value)
     if value is None or isinstance(value, str):
         return value if value is None else value[:EXCEL_STRING_LIMIT]
     if isinstance(value, bool):
         return "是" if value else "否"
-    if isinstance(value, (int, float)) and value - value == 0:
-        return value
+    if isinstance(value, (int, float)):
+        return value if math.isfinite(value) else None
     return str(value)[:EXCEL_STRING_LIMIT]
-
-
-def _cell(ws, r: int, c: int, value, fmt) -> None:
-    """One value, by type; strings only through write_string (never parsed as a formula)."""
-    kind = type(value)
-    if kind is str:
-        ws.write_string(r, c, value[:EXCEL_STRING_LIMIT], fmt)
-        return
-    if kind is float and value == value and abs(value) != float("inf"):
-        ws.write_number(r, c, value, fmt)
-        return
-    value = _plain(value)
-    if value is None:
-        ws.write_blank(r, c, None, fmt)
-    elif isinstance(value, str):
-        ws.write_string(r, c, value[:EXCEL_STRING_LIMIT], fmt)
-    elif isinstance(value, bool):
-        ws.write_boolean(r, c, value, fmt)
-    elif isinstance(value, (int, float)) and abs(value) != float("inf"):
-        ws.write_number(r, c, value, fmt)
-    else:
-        ws.write_string(r, c, str(value)[:EXCEL_STRING_LIMIT], fmt)

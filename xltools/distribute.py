@@ -26,9 +26,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
-from .collect import os_reason
+from .atomic import write_with
+from .errors import SpecError, WorkbookError, XltoolsError, os_reason
 from .pool import CRASH, DEFAULT_TIMEOUT, TIMEOUT, counter, pool_map
-from .errors import SpecError, WorkbookError, XltoolsError
 from .model import SEP, Form, Group, Leaf
 from .num import fmt
 from .parse import parse
@@ -517,7 +517,8 @@ def make_template(task: tuple[int, dict, list, str]) -> tuple[int, str, str, lis
     except OSError as exc:
         return index, NOT_MADE, f"无法写入文件（{os_reason(exc)}）", notes
     except Exception as exc:  # noqa: BLE001 - one unit must never stop the others
-        return index, NOT_MADE, f"程序内部错误（{type(exc).__name__}：{str(exc)[:200]}）", notes
+        return index, NOT_MADE, (f"程序内部错误（{type(exc).__name__}：{str(exc)[:200]}）。"
+                                 "请把单位名单发给 xltools 维护者"), notes
     return index, MADE, "", notes
 
 
@@ -564,16 +565,19 @@ def distribute(units_path: str | Path, outdir: str | Path, indicators: str | Pat
 def _run(tasks, workers, progress, timeout):
     def failed(task, why):
         if why == TIMEOUT:
-            return task[0], NOT_MADE, f"生成模板超过{timeout:g}秒仍未完成，已中止", []
+            return task[0], NOT_MADE, f"生成模板超过{timeout:g}秒仍未完成，已中止。可用 --timeout 放宽时限后重试", []
         if why == CRASH:
-            return task[0], NOT_MADE, "生成模板时工作进程异常退出（可能内存不足）", []
-        return task[0], NOT_MADE, f"程序内部错误（{why}）", []
+            return task[0], NOT_MADE, ("生成模板时工作进程异常退出（可能内存不足）。请单独重试该单位；"
+                                       "仍失败时请把单位名单发给 xltools 维护者"), []
+        return task[0], NOT_MADE, f"程序内部错误（{why}）。请把单位名单发给 xltools 维护者", []
     return pool_map(make_template, tasks, failed, workers, timeout, counter(progress, len(tasks)))
 
 
 def write_manifest(manifest: pd.DataFrame, outdir: Path) -> list[Path]:
-    from .collect import _atomic, _cell, write_csv
     import xlsxwriter
+
+    from .collect import _value, write_csv
+    from .xlsx.fastsheet import FastSheet
 
     def xlsx(tmp: Path):
         book = xlsxwriter.Workbook(str(tmp), {"strings_to_numbers": False, "strings_to_formulas": False,
@@ -582,18 +586,17 @@ def write_manifest(manifest: pd.DataFrame, outdir: Path) -> list[Path]:
         head = book.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "font_name": "宋体"})
         text = book.add_format({"border": 1, "font_name": "宋体"})
         bad = book.add_format({"bg_color": "#FFC7CE", "font_color": "#9C0006"})
-        ws = book.add_worksheet("分发清单")
+        ws = book.add_worksheet("分发清单", worksheet_class=FastSheet)
         for j, (name, width) in enumerate(zip(MANIFEST_COLUMNS, (30, 34, 10, 8, 70))):
             ws.set_column(j, j, width)
             ws.write_string(0, j, name, head)
         for r, row in enumerate(manifest.itertuples(index=False, name=None), 1):
-            for j, value in enumerate(row):
-                _cell(ws, r, j, value, text)
+            ws.write_cells(r, [(_value(v), text) for v in row])
         n = max(len(manifest), 1)
         ws.conditional_format(1, 3, n, 3, {"type": "cell", "criteria": "!=", "value": f'"{MADE}"', "format": bad})
         ws.freeze_panes(1, 1)
         ws.autofilter(0, 0, n, len(MANIFEST_COLUMNS) - 1)
         book.close()
 
-    return [_atomic(outdir / "manifest.xlsx", xlsx),
-            _atomic(outdir / "manifest.csv", lambda tmp: write_csv(manifest, tmp))]
+    return [write_with(outdir / "manifest.xlsx", xlsx),
+            write_with(outdir / "manifest.csv", lambda tmp: write_csv(manifest, tmp))]

@@ -6,6 +6,8 @@ Chinese message for the user that says where the problem is and what to do.
 """
 from __future__ import annotations
 
+import errno
+
 
 class XltoolsError(Exception):
     """Base class.  ``str(err)`` is the Chinese message shown to users."""
@@ -40,3 +42,11 @@ class WorkbookError(XltoolsError):
     """A workbook cannot be read or written."""
 
     code = "workbook-error"
+
+
+def os_reason(exc: OSError) -> str:
+    """An operating-system error in Chinese (for messages that name the file themselves)."""
+    words = {errno.ENOENT: "找不到文件或文件夹", errno.EACCES: "没有权限", errno.EPERM: "没有权限",
+             errno.ENOTDIR: "路径中有同名的文件，不是文件夹", errno.EISDIR: "这是一个文件夹", errno.EEXIST: "已有同名文件",
+             errno.ENOSPC: "磁盘空间不足", errno.EROFS: "磁盘只读", errno.ENAMETOOLONG: "文件名或路径过长"}
+    return words.get(exc.errno, f"{type(exc).__name__}：{exc.strerror or exc}")

@@ -5,7 +5,7 @@ from functools import lru_cache
 
 from xlsxwriter.utility import xl_cell_to_rowcol, xl_col_to_name, xl_range, xl_range_abs, xl_rowcol_to_cell
 
-__all__ = ["a1", "a1_abs", "span", "span_abs", "col_name", "rowcol", "quote_sheet", "sheet_ref"]
+__all__ = ["a1", "a1_abs", "a1_row_abs", "span", "span_abs", "col_name", "rowcol", "quote_sheet", "sheet_ref"]
 
 
 @lru_cache(maxsize=65536)
@@ -15,6 +15,11 @@ def a1(row: int, col: int) -> str:
 
 def a1_abs(row: int, col: int) -> str:
     return xl_rowcol_to_cell(row, col, row_abs=True, col_abs=True)
+
+
+def a1_row_abs(row: int, col: int) -> str:
+    """"E$4": the row fixed, the column relative (a rule over a block comparing each cell with its total)."""
+    return xl_rowcol_to_cell(row, col, row_abs=True)
 
 
 def span(first_row: int, first_col: int, last_row: int, last_col: int) -> str:

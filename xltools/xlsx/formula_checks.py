@@ -70,7 +70,7 @@ def formula_issues(reading: Reading, grid: Grid, card: Scorecard) -> list[Issue]
                                 f"{label}原为公式，现被改写为{_show(cell.value)}；按规则应为{_show(expected)}。"
                                 "运行 xltools score 可恢复公式，或从原模板复制该单元格"))
             continue
-        if cell.formula and cell.formula != owned.formula[1:] and normalize(cell.formula) != normalize(owned.formula):
+        if cell.formula and "=" + cell.formula != owned.formula and normalize(cell.formula) != normalize(owned.formula):
             issues.append(Issue("formula-changed", "warning", where,
                                 f"{label}的公式与模板不一致（现为 ={cell.formula}，应为 {owned.formula}）"))
         if not same(cell.value, expected):

@@ -539,7 +539,6 @@ def _stream(path: Path, archive: _Archive, part: str, tags: tuple[str, ...]):
         stack: list = []
         tail = b""
         first = True
-        row_tag = f"{NS}row"
 
         def events():
             for event, elem in parser.read_events():
@@ -547,7 +546,7 @@ def _stream(path: Path, archive: _Archive, part: str, tags: tuple[str, ...]):
                     stack.append(elem)
                     if len(stack) == 1:
                         yield "root", elem, _NO_PARENT
-                    elif elem.tag == row_tag and elem.tag in wanted:
+                    elif elem.tag == _ROW and elem.tag in wanted:
                         yield "start", elem, stack[-2]
                     continue
                 stack.pop()
@@ -581,10 +580,9 @@ def _stream(path: Path, archive: _Archive, part: str, tags: tuple[str, ...]):
 
 def _whole_events(root, wanted: set[str]) -> list:
     """The events of :func:`_stream` for a part parsed whole (a list: cheaper than yielding one by one)."""
-    return [(_START if elem.tag == _ROW else _END, elem, _NO_PARENT) for elem in root.iter() if elem.tag in wanted]
+    return [("start" if elem.tag == _ROW else "end", elem, _NO_PARENT) for elem in root.iter() if elem.tag in wanted]
 
 
-_START, _END = "start", "end"
 #: Parts up to this size are parsed whole (fast); larger ones as a stream (flat memory).
 WHOLE_PART_BYTES = 2 * 1024 * 1024
 

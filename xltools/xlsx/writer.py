@@ -17,14 +17,14 @@ import xlsxwriter
 
 from .. import __version__
 from ..atomic import write_bytes
-from ..model import FUNDING_COLUMNS, FUNDING_ROWS, Filing, key
+from ..model import FUNDING_COLUMNS, FUNDING_ROWS, FUNDING_SOURCES, Filing, key
 from ..num import ZERO, fmt, round2
 from ..rules.judged import BANDS
 from ..rules.national import National
 from ..scoring import Scorecard, score
 from ..spec import form_to_dict
 from . import formulas, styles
-from .cells import a1, col_name, span, span_abs, sheet_ref
+from .cells import a1, a1_row_abs, span, span_abs, sheet_ref
 from .fastsheet import FastSheet
 from .cellvalues import Cell, Row, filing_from_rows, funding_cells, row_for
 from ..console import width
@@ -163,8 +163,9 @@ class _Writer:
         b, s = a1(first, L.FUNDING_VALUE_COLS["budget"]), a1(first, spent_col)
         ws.conditional_format(first, spent_col, last, spent_col, {
             "type": "formula", "criteria": f"=AND(ISNUMBER({s}),ISNUMBER({b}),{s}>{b})", "format": st.cf_error})
-        part, whole = a1(total + 1, initial), f"{col_name(initial)}${total + 1}"  # the sources follow the total
-        ws.conditional_format(total + 1, initial, last, spent_col, {
+        sources = [rows[name] for name in FUNDING_SOURCES]  # consecutive rows of the block
+        part, whole = a1(min(sources), initial), a1_row_abs(total, initial)
+        ws.conditional_format(min(sources), initial, max(sources), spent_col, {
             "type": "formula", "criteria": f"=AND(ISNUMBER({part}),ISNUMBER({whole}),{part}>{whole})",
             "format": st.cf_error})
 
