@@ -281,7 +281,7 @@ def test_summary_numbers_equal_check_workbook(bureau):
         assert row["执行率"] == (scores["funding"]["rate"] if scores["funding"] else None)
         extra = 1 if Path(row["文件"]).name in duplicated else 0
         assert row["错误数"] == expected["stats"]["errors"] + extra
-        assert row["警告数"] == expected["stats"]["warnings"]
+        assert row["待补充数"] == expected["stats"]["reviews"]
         for g in scores["groups"]:
             if "/" not in g["path"]:
                 assert row[f"扣分·{g['path']}"] == g["deduction"]
@@ -615,7 +615,7 @@ def test_summary_workbook_equals_check_json(bureau, capsys):
         if scores["stated_total"] is not None:
             assert row["填报总分"] == scores["stated_total"]
         assert row["执行率"] == (scores["funding"]["rate"] if scores["funding"] else None)
-        assert row["错误数"] == out["stats"]["errors"] + extra and row["警告数"] == out["stats"]["warnings"]
+        assert row["错误数"] == out["stats"]["errors"] + extra and row["待补充数"] == out["stats"]["reviews"]
         assert row["状态"] == ("通过" if out["valid"] and not extra else "有错误")
         for g in scores["groups"]:
             if "/" not in g["path"]:

@@ -150,7 +150,7 @@ def result_numbers(result: Result) -> set[str]:
     for row in filing.funding.values():
         texts += [str(v) for v in (row.initial, row.budget, row.spent) if v is not None]
     texts += [i.message for i in report.issues]
-    values += [D(len(report.errors)), D(len(report.warnings))]
+    values += [D(len(report.errors)), D(len(report.reviews))]
     out = {fmt(v) for v in values if v is not None}
     for text in texts:
         out.update(fmt(D(n)) for n in NUMBER.findall(text or ""))

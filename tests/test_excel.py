@@ -45,6 +45,11 @@ ALLOW = ("AllowFormattingCells", "formatCells"), ("AllowFormattingColumns", "for
     ("AllowInsertingRows", "insertRows"), ("AllowInsertingHyperlinks", "insertHyperlinks"), \
     ("AllowDeletingColumns", "deleteColumns"), ("AllowDeletingRows", "deleteRows"), ("AllowSorting", "sort"), \
     ("AllowFiltering", "autoFilter"), ("AllowUsingPivotTables", "pivotTables")
+from xltools.validation import SEVERITY_FILLS
+
+
+def _rgb(hexcolor):
+    return tuple(int(hexcolor[k:k + 2], 16) for k in (0, 2, 4))
 
 
 # =============================================================================================
@@ -782,7 +787,7 @@ def test_check_marks_exactly_what_check_workbook_reports(fake_xw, broken):
     assert {(m.sheet, m.cell) for m in marks} == {(i.location.sheet, i.location.cell) for i in expected.report.issues}
     for m in marks:
         rng = sheet.range(m.cell)
-        assert rng.color == plan.COLORS[m.severity]
+        assert rng.color == _rgb(SEVERITY_FILLS[m.severity])
         assert rng.note.text.startswith(plan.MARKER)
         for issue in expected.report.issues:
             if issue.location.cell == m.cell:
@@ -882,7 +887,7 @@ def test_recalculate_with_libreoffice_as_the_engine(fake_xw, broken, soffice, tm
     assert after.card.leaf("产出指标/数量指标/执法案件").stated is None
     rows = _issue_rows(book)
     assert [(r[2], r[5]) for r in rows] == [("自评表!J20", "missing-reason")]
-    assert book.sheets["自评表"].range("I11").color != plan.COLORS["error"]  # its mark is gone
+    assert book.sheets["自评表"].range("I11").color != _rgb(SEVERITY_FILLS["error"])  # its mark is gone
     assert "校验标注已更新" in book.app._alerts[-1][0]
 
 

@@ -29,7 +29,7 @@ from xltools.errors import SpecError
 from xltools.model import Entry, Filing, FundingRow, Group, Leaf
 from xltools.num import CENT, ZERO
 from xltools.parse import MAX_ABS, parse
-from xltools.report import Report
+from xltools.validation import Report
 from xltools.rules import BANDS, REGISTRY, RuleInput, rule_from_params
 from xltools.rules.judged import BAND_SHORT
 from xltools.rules.step import COUNTING, SIDES

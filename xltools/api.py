@@ -10,7 +10,7 @@ from .checks import check
 from .filing import load_filing
 from .model import Filing
 from .num import fmt
-from .report import Report
+from .validation import Report
 from .scoring import Scorecard, score
 from .spec import builtin_ids, load_form
 

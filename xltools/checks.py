@@ -12,7 +12,7 @@ from typing import Iterator
 from .model import FUNDING_COLUMNS, FUNDING_LABELS, FUNDING_SOURCES, FUNDING_USES, Filing, Form, Group, child_weight, key
 from .num import ZERO, fmt, pct, round_half_up
 from .parse import parse
-from .report import Issue, Location, Report
+from .validation import Issue, Location, Report
 from .scoring import LeafResult, Scorecard, score
 
 FUNDING = "资金情况"
@@ -69,7 +69,7 @@ def check_leaf(r: LeafResult) -> Iterator[Issue]:
             yield Issue("score-negative", "error", Location(where, "score"), f"“{r.leaf.name}”得分不能为负数")
         elif not r.judged and r.rule_score is not None and not same_score(stated, r.rule_score):
             if r.score == stated:
-                yield Issue("score-overridden", "warning", Location(where, "score"),
+                yield Issue("score-overridden", "review", Location(where, "score"),
                             f"“{r.leaf.name}”按规则应得{fmt(r.rule_score)}分，填报{fmt(stated)}分，已按偏差原因采用填报得分")
             else:
                 hint = "填报得分高于规则得分，按规则计" if stated > r.rule_score else "如需按实际情况扣分，请在偏差原因中说明"
@@ -79,7 +79,7 @@ def check_leaf(r: LeafResult) -> Iterator[Issue]:
         yield Issue("missing-reason", "error", Location(where, "reason"),
                     f"“{r.leaf.name}”扣了{fmt(w - r.score)}分，请填写偏差原因分析及改进措施")
     if r.target.is_blank and r.leaf.rule.kind == "national" and r.actual.is_number:
-        yield Issue("missing-target", "warning", Location(where, "target"), f"“{r.leaf.name}”未填写年度指标值")
+        yield Issue("missing-target", "review", Location(where, "target"), f"“{r.leaf.name}”未填写年度指标值")
 
 
 def check_funding(filing: Filing, card: Scorecard) -> Iterator[Issue]:
@@ -111,7 +111,7 @@ def check_funding(filing: Filing, card: Scorecard) -> Iterator[Issue]:
         numbers = [p.number for p in parts if p.is_number]
         if numbers and sum(numbers, ZERO) != whole.number and all(
                 p.number <= whole.number for p in parts if p.is_number):
-            yield Issue("funding-sum", "warning", Location(FUNDING, f"total.{col}"),
+            yield Issue("funding-sum", "review", Location(FUNDING, f"total.{col}"),
                         f"{label}：各资金来源合计{fmt(sum(numbers, ZERO))}万元，与年度资金总额{fmt(whole.number)}万元不等")
     f = card.funding
     if f is None:

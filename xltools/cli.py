@@ -173,10 +173,10 @@ def render_check(result: api.Result) -> str:
     stated = f"（填报 {fmt(card.stated_total)}）" if card.stated_total is not None else ""
     lines = [f"{report.source}", f"  {result.filing.unit or '（未填单位）'}  重新计算总分 {fmt(card.total)}{stated}  等级 {card.grade}"]
     if report.issues:
-        rows = [(str(i.location), {"error": "错误", "warning": "警告", "info": "提示"}[i.severity], i.title, i.message)
+        rows = [(str(i.location), i.label, i.title, i.message)
                 for i in report.issues]
         lines.append(table(["位置", "级别", "问题", "说明"], rows, limits=[16, 0, 20, 80]))
-    lines.append("  校验通过" if report.valid else f"  {len(report.errors)} 个错误，{len(report.warnings)} 个警告")
+    lines.append("  校验通过" if report.valid else f"  {len(report.errors)} 个错误，{len(report.reviews)} 项待补充")
     return "\n".join(lines) + "\n"
 
 
@@ -199,7 +199,7 @@ def render_result(result: api.Result) -> str:
         lines.append(table(["位置", "问题", "说明"],
                            [(str(i.location), i.code, i.message) for i in report.issues], limits=[30, 0, 70]))
     lines.append("")
-    lines.append("校验通过" if report.valid else f"发现 {len(report.errors)} 个错误、{len(report.warnings)} 个警告")
+    lines.append("校验通过" if report.valid else f"发现 {len(report.errors)} 个错误、{len(report.reviews)} 项待补充")
     return "\n".join(lines)
 
 

@@ -43,7 +43,7 @@ from .atomic import write_with
 from .errors import WorkbookError, XltoolsError
 from .model import SEP
 from .num import fmt
-from .report import CODES, Issue, Location
+from .validation import CODES, Issue, Location
 from .scoring import stated_number
 
 if TYPE_CHECKING:  # pandas is imported where the tables are built: the map step (a worker) never needs it
@@ -52,12 +52,11 @@ if TYPE_CHECKING:  # pandas is imported where the tables are built: the map step
 #: 状态 of a row.
 OK, HAS_ERRORS, UNREADABLE, INTERNAL, SKIPPED = "通过", "有错误", "无法读取", "程序错误", "已跳过"
 FAILED_STATES = (HAS_ERRORS, UNREADABLE, INTERNAL)
-SEVERITY_CN = {"error": "错误", "warning": "警告", "info": "提示"}
 LAYOUT_CN = {"template": "模板", "foreign": "外部格式"}
 DEDUCTION = "扣分·"
 
 SUMMARY_HEAD = ["排名", "单位", "年度", "表式", "格式", "填报总分", "填报等级", "重新计算总分", "重新计算等级", "执行率"]
-SUMMARY_TAIL = ["错误数", "警告数", "文件", "状态", "原因"]
+SUMMARY_TAIL = ["错误数", "待补充数", "文件", "状态", "原因"]
 ISSUE_COLUMNS = ["文件", "单位", "工作表", "单元格", "指标", "代码", "级别", "问题", "说明"]
 LEAF_COLUMNS = ["文件", "单位", "表式", "一级", "二级", "三级", "分值", "填报得分", "重新计算得分", "扣分", "说明"]
 #: Keywords stored in the document properties of the workbooks xltools writes for the bureau
@@ -118,7 +117,7 @@ def _failed(path: str, code: str | None, message: str, state: str) -> dict[str, 
         issues.append(_issue_row(path, "", issue))
     row = {"单位": "", "年度": None, "表式": "", "格式": "", "填报总分": None, "填报等级": "",
            "重新计算总分": None, "重新计算等级": "", "执行率": None, "deductions": [],
-           "错误数": 1 if code is not None else 0, "警告数": 0, "文件": path, "状态": state, "原因": message}
+           "错误数": 1 if code is not None else 0, "待补充数": 0, "文件": path, "状态": state, "原因": message}
     return {"summary": row, "issues": issues, "leaves": []}
 
 
@@ -162,7 +161,7 @@ def _summarize(path: str, result: api.Result) -> dict[str, Any]:
            "填报总分": stated_total if isinstance(stated_total, (int, float)) else None,
            "填报等级": stated_grade or "", "重新计算总分": scores["total"], "重新计算等级": scores["grade"],
            "执行率": funding["rate"] if funding is not None else None, "deductions": deductions,
-           "错误数": errors, "警告数": data["stats"]["warnings"], "文件": path,
+           "错误数": errors, "待补充数": data["stats"]["reviews"], "文件": path,
            "状态": OK if errors == 0 else HAS_ERRORS, "原因": "；".join(reasons)}
     issues = [_issue_row(path, unit, i) for i in result.report.issues]
     leaves = []
@@ -222,7 +221,7 @@ def _issue_row(path: str, unit: str, issue: Issue) -> dict[str, Any]:
     loc = issue.location
     return {"文件": path, "单位": unit, "工作表": loc.sheet or "", "单元格": loc.cell or "",
             "指标": _where(loc.path, loc.field),
-            "代码": issue.code, "级别": SEVERITY_CN[issue.severity], "问题": issue.title, "说明": issue.message}
+            "代码": issue.code, "级别": issue.label, "问题": issue.title, "说明": issue.message}
 
 
 # ---------------------------------------------------------------------------
@@ -305,7 +304,7 @@ def reduce_rows(rows: list[dict[str, Any]]) -> Collection:
             row[DEDUCTION + name] = found.get(name)
     columns = SUMMARY_HEAD + [DEDUCTION + g for g in groups] + SUMMARY_TAIL
     frame = pd.DataFrame.from_records(summary, columns=[c for c in columns if c != "排名"])
-    for name in ("年度", "错误数", "警告数"):
+    for name in ("年度", "错误数", "待补充数"):
         frame[name] = frame[name].astype("Int64")
     for name in ["填报总分", "重新计算总分", "执行率"] + [DEDUCTION + g for g in groups]:
         frame[name] = pd.to_numeric(frame[name]).astype("float64")
@@ -423,7 +422,7 @@ def write_summary(collection: Collection, output: str | Path, *, csv: bool = Fal
 
 #: Column widths (characters) and number formats by column name.
 WIDTHS = {"排名": 5, "单位": 24, "年度": 6, "表式": 8, "格式": 8, "填报等级": 8, "重新计算等级": 8, "执行率": 8,
-          "错误数": 6, "警告数": 6, "文件": 32, "状态": 8, "原因": 56, "工作表": 8, "单元格": 7, "指标": 30,
+          "错误数": 6, "待补充数": 6, "文件": 32, "状态": 8, "原因": 56, "工作表": 8, "单元格": 7, "指标": 30,
           "代码": 20, "级别": 5, "问题": 20, "说明": 90, "一级": 12, "二级": 14, "三级": 22}
 SCORE_COLUMNS = {"填报总分", "重新计算总分", "分值", "填报得分", "重新计算得分", "扣分"}
 GRADE_ORDER = ("优", "优秀", "良", "良好", "中", "差")
@@ -474,7 +473,7 @@ class _SummaryWriter:
             return self.f["score"]
         if name == "执行率":
             return self.f["pct"]
-        if name in ("排名", "年度", "错误数", "警告数"):
+        if name in ("排名", "年度", "错误数", "待补充数"):
             return self.f["int"]
         if name in ("格式", "状态", "级别", "填报等级", "重新计算等级", "单元格", "工作表"):
             return self.f["center"]

@@ -172,7 +172,7 @@ def derived_actual(leaf: Leaf, inputs) -> tuple[Value | None, Problem | None]:
         missing = [n for n, v in zip(leaf.derive.inputs, values) if not v.is_number]
         why = f"缺少或无法识别：{'、'.join(missing)}" if missing else "分母为0"
         return None, Problem("derive-undefined", f"{leaf.derive.describe()} 无法计算（{why}）",
-                             field="actual", severity="warning")
+                             field="actual", severity="review")
     return number(rate, unit="%", ratio=True), None
 
 

@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from .num import fmt
-from .report import Issue
+from . import validation
+from .validation import SEVERITY_FILLS, Issue
 from .xlsx.cells import quote_sheet
 from .xlsx.formula_checks import expected_value, same
 from .xlsx.formulas import normalize
@@ -26,8 +27,6 @@ RESULT_SHEET = "校验结果"
 HEADER = ["序号", "级别", "问题", "工作表", "单元格", "说明", "代码"]
 CELL_COLUMN = HEADER.index("单元格")
 SHEET_COLUMN = HEADER.index("工作表")
-FILL = {"error": "FFC7CE", "warning": "FFEB9C", "info": "DDEBF7"}
-LEVEL = {"error": "错误", "warning": "警告", "info": "提示"}
 
 
 @dataclass
@@ -67,9 +66,9 @@ def plan(result, book=None) -> Plan:
         if issue.location.sheet and issue.location.cell:
             by_cell.setdefault((issue.location.sheet, issue.location.cell), []).append(issue)
     for (sheet, cell), issues in by_cell.items():
-        worst = min(issues, key=lambda i: ("error", "warning", "info").index(i.severity))
-        note = "\n".join(f"{LEVEL[i.severity]}：{i.message}" for i in issues)
-        out.edits.append(CellEdit(sheet, cell, fill=FILL[worst.severity], note=note))
+        worst = validation.worst(issues)
+        note = "\n".join(f"{i.label}：{i.message}" for i in issues)
+        out.edits.append(CellEdit(sheet, cell, fill=SEVERITY_FILLS[worst], note=note))
     for sheet, cell in sorted(previous_marks(book) - set(by_cell)):
         out.edits.append(CellEdit(sheet, cell, fill="", note=""))
     out.sheet = result_sheet(result)
@@ -87,12 +86,12 @@ def result_sheet(result) -> ResultSheet:
     links: dict[tuple[int, int], str] = {}
     for n, issue in enumerate(result.report.issues, 1):
         loc = issue.location
-        rows.append([n, LEVEL[issue.severity], issue.title, loc.sheet or "", loc.cell or "", issue.message, issue.code])
+        rows.append([n, issue.label, issue.title, loc.sheet or "", loc.cell or "", issue.message, issue.code])
         if loc.sheet and loc.cell:
             links[(len(rows) - 1, CELL_COLUMN)] = f"{quote_sheet(loc.sheet)}!{loc.cell}"
     summary = (f"重新计算总分 {fmt(card.total)} 分，等级 {card.grade}"
                + (f"（填报 {fmt(card.stated_total)} 分）" if card.stated_total is not None else "")
-               + (f"；{len(result.report.errors)} 个错误，{len(result.report.warnings)} 个警告"
+               + (f"；{len(result.report.errors)} 个错误，{len(result.report.reviews)} 项待补充"
                   if result.report.issues else "；未发现问题"))
     rows.append(["", "", "结论", "", "", summary, ""])
     return ResultSheet(RESULT_SHEET, HEADER, rows, links)

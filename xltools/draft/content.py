@@ -228,7 +228,7 @@ class _Builder:
     def conclusion(self) -> None:
         card, report = self.card, self.result.report
         self.section("自评结论")
-        errors, warnings = report.errors, report.warnings
+        errors, warnings = report.errors, report.reviews
         if errors:
             self.add(para(Span(f"自评表存在以下{len(errors)}个问题，以下数字为按规则重新计算的结果：", STRONG)))
             for i, issue in enumerate(errors, 1):

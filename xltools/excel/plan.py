@@ -23,15 +23,13 @@ from decimal import Decimal
 from pathlib import PurePath
 
 from ..num import fmt
-from ..report import Issue
+from .. import validation
+from ..validation import SEVERITY_FILLS, Issue
 from ..xlsx.cells import a1, quote_sheet
 
 RESULT_SHEET = "校验结果"
 MARKER = "【xltools 校验】"
-SEVERITY_TEXT = {"error": "错误", "warning": "警告", "info": "提示"}
-RANK = {"error": 0, "warning": 1, "info": 2}
 #: Fill colours of marked cells, by worst severity (Excel's own "bad" and "neutral" styles).
-COLORS = {"error": (255, 199, 206), "warning": (255, 235, 156), "info": (221, 235, 247)}
 HEADER_COLOR = (217, 225, 242)
 #: The issue table of the result sheet: header row (1-based) and its columns.
 TABLE_HEADER = ("序号", "级别", "位置", "问题", "说明", "代码")
@@ -68,7 +66,8 @@ class Mark:
 
     @property
     def color(self) -> tuple[int, int, int]:
-        return COLORS[self.severity]
+        fill = SEVERITY_FILLS[self.severity]
+        return int(fill[0:2], 16), int(fill[2:4], 16), int(fill[4:6], 16)
 
 
 @dataclass(frozen=True)
@@ -112,7 +111,7 @@ def restores(result, book) -> list[Restore]:
 
 # -- marks ------------------------------------------------------------------------------------
 def issue_line(issue: Issue) -> str:
-    return f"{SEVERITY_TEXT[issue.severity]}：{issue.title}。{issue.message}"
+    return f"{issue.label}：{issue.title}。{issue.message}"
 
 
 def marks(result) -> list[Mark]:
@@ -124,7 +123,7 @@ def marks(result) -> list[Mark]:
             by_cell.setdefault((loc.sheet, loc.cell), []).append(issue)
     out = []
     for (sheet, cell), issues in by_cell.items():
-        worst = min((i.severity for i in issues), key=RANK.__getitem__)
+        worst = validation.worst(issues)
         text = MARKER + "\n" + "\n".join(issue_line(i) for i in issues)
         out.append(Mark(sheet, cell, worst, text))
     return out
@@ -178,7 +177,7 @@ def _text(value) -> str:
 
 def counts(result) -> tuple[int, int, int]:
     issues = result.report.issues
-    return (sum(i.severity == "error" for i in issues), sum(i.severity == "warning" for i in issues),
+    return (sum(i.severity == "error" for i in issues), sum(i.severity == "review" for i in issues),
             sum(i.severity == "info" for i in issues))
 
 
@@ -192,7 +191,7 @@ def result_sheet(result, workbook_name: str) -> ResultSheet:
         ["", "", "单位", _text(filing.unit)],
         ["", "", "年度", filing.year or ""],
         ["", "", "等级", card.grade],
-        ["", "", "问题", f"{errors} 个错误，{warnings} 个警告，{infos} 个提示"],
+        ["", "", "问题", f"{errors} 个错误，{warnings} 项待补充，{infos} 个提示"],
         [],
     ]
     header_rows = [len(rows) + 1]
@@ -201,7 +200,7 @@ def result_sheet(result, workbook_name: str) -> ResultSheet:
     for n, issue in enumerate(result.report.issues, 1):
         loc = issue.location
         where = f"{loc.sheet}!{loc.cell}" if loc.sheet and loc.cell else str(loc)
-        rows.append([n, SEVERITY_TEXT[issue.severity], _text(where), _text(issue.title), _text(issue.message),
+        rows.append([n, issue.label, _text(where), _text(issue.title), _text(issue.message),
                      issue.code])
         if loc.sheet and loc.cell:
             links.append(Link(len(rows), LINK_COLUMN, loc.sheet, loc.cell))
@@ -233,10 +232,10 @@ def check_message(result, marked: int) -> str:
     errors, warnings, infos = counts(result)
     if not result.report.issues:
         return "校验通过：没有发现问题。\n" + score_line(result)
-    parts = [f"{errors} 个错误", f"{warnings} 个警告"] + ([f"{infos} 个提示"] if infos else [])
+    parts = [f"{errors} 个错误", f"{warnings} 项待补充"] + ([f"{infos} 个提示"] if infos else [])
     lines = [f"校验完成：发现{'、'.join(parts)}。"]
     if marked:
-        lines.append(f"已在 {marked} 个单元格上标注（红色为错误，黄色为警告；鼠标停在单元格上可看批注）。")
+        lines.append(f"已在 {marked} 个单元格上标注（红色为错误，黄色为待补充；鼠标停在单元格上可看批注）。")
     lines.append(f"全部问题见“{RESULT_SHEET}”工作表（点“位置”可跳到单元格）。")
     lines.append(score_line(result))
     return "\n".join(lines)
@@ -261,10 +260,10 @@ def recalc_message(result, restored: list[Restore], checked: bool, marked: int, 
     lines.append("已重新计算。" + score_line(result))
     errors, warnings, _ = counts(result)
     if checked:
-        lines.append(f"校验标注已更新：{errors} 个错误，{warnings} 个警告（见“{RESULT_SHEET}”工作表）。"
+        lines.append(f"校验标注已更新：{errors} 个错误，{warnings} 项待补充（见“{RESULT_SHEET}”工作表）。"
                      if result.report.issues else "校验通过，已清除以前的标注。")
     elif errors or warnings:
-        lines.append(f"表中还有 {errors} 个错误、{warnings} 个警告，点“校验”可逐个标注。")
+        lines.append(f"表中还有 {errors} 个错误、{warnings} 项待补充，点“校验”可逐个标注。")
     return "\n".join(lines)
 
 

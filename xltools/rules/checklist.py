@@ -52,7 +52,7 @@ class Checklist(Rule):
         score = min(total, inp.weight)
         if not met:
             return Outcome(ZERO, f"未标明符合任何一项（应写{CIRCLED[:len(self.items)]}中的编号），得0分",
-                           (Problem("unparseable-value", f"实际完成值“{raw}”中没有项目编号", severity="warning"),))
+                           (Problem("unparseable-value", f"实际完成值“{raw}”中没有项目编号", severity="review"),))
         parts = " ".join(f"{CIRCLED[i - 1]}{fmt(self.items[i - 1][1])}分" for i in met)
         return Outcome(score, f"符合{''.join(CIRCLED[i - 1] for i in met)}（{parts}），得{fmt(score)}分")
 

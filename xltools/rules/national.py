@@ -93,7 +93,7 @@ class National(Rule):
                 t.op, {"≥": ">", "≤": "<"}.get(t.op), "定性"):
             problems += (Problem("direction-mismatch",
                                  f"指标方向为{self.direction}，但年度指标值写的是“{t.op}”，按“{t.op}”计分",
-                                 field="target", severity="warning"),)
+                                 field="target", severity="review"),)
         if self.direction == "定性" or not (t.is_number and a.is_number):
             return self._qualitative(inp, problems)
         op = self.operator(t)
@@ -117,7 +117,7 @@ class National(Rule):
             problems += (Problem("missing-value", "未填写实际完成值"),)
         elif t.is_number and a.kind == "text" and self.direction != "定性":
             problems += (Problem("not-a-number", f"年度指标值是数字，实际完成值“{a.text}”不是数字，按定性指标处理",
-                                 severity="warning"),)
+                                 severity="review"),)
         outcome = Qualitative().evaluate(inp)
         judged = outcome.problems
         if a.is_blank and t.is_number:  # a quantitative leaf not filled in: the missing value says it all

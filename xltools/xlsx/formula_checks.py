@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from ..derive import UNDEFINED
 from ..num import ZERO, fmt
-from ..report import Issue, Location
+from ..validation import Issue, Location
 from ..scoring import Scorecard
 from .cells import a1
 from .formulas import normalize
@@ -71,10 +71,10 @@ def formula_issues(reading: Reading, grid: Grid, card: Scorecard) -> list[Issue]
                                 "运行 xltools score 可恢复公式，或从原模板复制该单元格"))
             continue
         if cell.formula and "=" + cell.formula != owned.formula and normalize(cell.formula) != normalize(owned.formula):
-            issues.append(Issue("formula-changed", "warning", where,
+            issues.append(Issue("formula-changed", "review", where,
                                 f"{label}的公式与模板不一致（现为 ={cell.formula}，应为 {owned.formula}）"))
         if not same(cell.value, expected):
-            issues.append(Issue("cached-value-differs", "warning", where,
+            issues.append(Issue("cached-value-differs", "review", where,
                                 f"{label}单元格保存的值为{_show(cell.value)}，重新计算为{_show(expected)}；"
                                 "工作簿保存前可能没有重新计算（在 Excel 中按 Ctrl+Alt+F9 后保存）"))
     return issues

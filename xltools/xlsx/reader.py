@@ -19,7 +19,7 @@ from ..errors import SpecError, WorkbookError
 from ..model import FUNDING_COLUMNS, SEP, Filing, Form, FundingRow, Group, Leaf, key
 from ..num import dec
 from ..parse import MAX_ABS, parse
-from ..report import Issue, Location
+from ..validation import Issue, Location
 from ..rules.national import National
 from ..spec import form_from_dict
 from . import formulas
@@ -286,7 +286,7 @@ def _typed_issues(grid: Grid, r: int, col, leaf: Leaf, sheet: str) -> list[Issue
             out.append(Issue("unparseable-value", "error", where(c), f"“{name}”{label}为 {value:g}，数值过大，可能是输入错误；按空白计"))
     if (isinstance(leaf.rule, National) and isinstance(target.value, float) and isinstance(actual.value, float)
             and "%" in target.fmt and "%" not in actual.fmt and abs(actual.value) > 1.5):
-        out.append(Issue("unit-mismatch", "warning", where("actual"),
+        out.append(Issue("unit-mismatch", "review", where("actual"),
                          f"“{name}”年度指标值是百分数，实际完成值却是 {actual.value:g}；如果是百分之{actual.value:g}，"
                          f"请输入 {actual.value:g}%"))
     return out

@@ -1,6 +1,14 @@
-"""Validation results as data (after frictionless-py): Issue and Report.
+"""Validation results as data (after frictionless-py): Issue, Report and the severity model.
 
-An :class:`Issue` has a stable kebab-case ``code``, a ``severity`` (error / warning / info), a
+The severity model, the same in ``check``, the 校验结果 sheet, the cell colours and the bureau's summary:
+
+- ``error`` 错误 — the numbers are wrong (a sum that does not add up, a score the rule cannot give,
+  a formula typed over);
+- ``review`` 待补充 — the numbers may be right but a person must explain or judge (points lost with
+  no 偏差原因, a score set by judgement, a value typed as text that was read for them);
+- ``info`` 提示 — a hint that changes nothing.
+
+An :class:`Issue` has a stable kebab-case ``code``, a ``severity`` (error / review / info), a
 logical ``location`` (which leaf or block and which column) and a Chinese ``message``.  Readers
 of workbooks fill in ``sheet`` and ``cell`` through :meth:`Report.locate`.  Tests assert on
 :meth:`Report.flatten` tuples, never on message wording.
@@ -10,7 +18,12 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Callable, Iterable
 
-SEVERITIES = ("error", "warning", "info")
+SEVERITIES = ("error", "review", "info")
+#: Chinese label of each severity (tables, notes, the 校验结果 sheet, the summary).
+SEVERITY_LABELS = {"error": "错误", "review": "待补充", "info": "提示"}
+#: Fill colour (RGB hex) of a cell marked with an issue of that severity: Excel's own "bad",
+#: "neutral" and a light blue.
+SEVERITY_FILLS = {"error": "FFC7CE", "review": "FFEB9C", "info": "DDEBF7"}
 
 #: Every code the checks can emit, with its Chinese title (for tables and docs).
 CODES = {
@@ -86,6 +99,11 @@ class Issue:
     def title(self) -> str:
         return CODES[self.code]
 
+    @property
+    def label(self) -> str:
+        """The severity in Chinese: 错误 / 待补充 / 提示."""
+        return SEVERITY_LABELS[self.severity]
+
     def to_dict(self) -> dict[str, Any]:
         out = {"code": self.code, "severity": self.severity, "title": self.title, "message": self.message}
         out.update({k: v for k, v in asdict(self.location).items()})
@@ -109,8 +127,9 @@ class Report:
         return tuple(i for i in self.issues if i.severity == "error")
 
     @property
-    def warnings(self) -> tuple[Issue, ...]:
-        return tuple(i for i in self.issues if i.severity == "warning")
+    def reviews(self) -> tuple[Issue, ...]:
+        """Issues a person must explain or judge (待补充)."""
+        return tuple(i for i in self.issues if i.severity == "review")
 
     def flatten(self, spec: Iterable[str] = ("path", "field", "code")) -> list[tuple]:
         """Issues as tuples of the named attributes (location fields or issue fields)."""
@@ -133,6 +152,12 @@ class Report:
         return {
             "source": self.source,
             "valid": self.valid,
-            "stats": {**self.stats, "errors": len(self.errors), "warnings": len(self.warnings)},
+            "stats": {**self.stats, "errors": len(self.errors), "reviews": len(self.reviews)},
             "issues": [i.to_dict() for i in self.issues],
         }
+
+
+def worst(issues: Iterable[Issue]) -> str:
+    """The most serious severity among ``issues`` (``info`` when there are none)."""
+    found = {i.severity for i in issues}
+    return next((s for s in SEVERITIES if s in found), "info")
