@@ -1,10 +1,13 @@
 """``xltools excel build``: the add-in ``xltools.xlam`` and the ``.xlsm`` templates with buttons,
-made from the text sources in ``macros/`` — nothing binary is kept in the repository.
+made from the text sources in ``xltools/excel/macros/`` (package data: an installed wheel builds too)
+— nothing binary is kept in the repository.
 
 - ``xltools.xlam``: an OOXML add-in assembled here part by part (content type
   ``application/vnd.ms-excel.addin.macroEnabled.main+xml``, one sheet, the workbook window hidden as
   Excel writes add-ins), the ribbon ``customUI/customUI14.xml`` related from ``_rels/.rels``, and the
-  VBA project made by pyOpenVBA from ``macros/*.bas``.
+  VBA project made by pyOpenVBA from ``macros/*.bas`` and xlwings' own custom-add-in module
+  (:mod:`.xlwings_vba`), and the add-in's settings sheet ``xltools.conf`` (the interpreter that
+  ``xltools excel install`` found): a self-contained xlwings custom add-in.
 - ``<template>.xlsm``: each standard template written by :func:`xltools.template.new_workbook` as
   usual, then re-packed from outside the writer: workbook content type made macro-enabled, three
   form-control buttons (VML, the way XlsxWriter's ``insert_button`` writes them) at the top of the
@@ -28,6 +31,8 @@ from xml.sax.saxutils import escape
 from .. import __version__
 from ..errors import XltoolsError
 from ..xlsx.layout import SHEET
+from . import xlwings_vba
+from .xlwings_vba import CONF_SHEET
 
 PKG = "http://schemas.openxmlformats.org/package/2006/relationships"
 REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -55,17 +60,15 @@ class BuildError(XltoolsError):
 
 # -- sources ----------------------------------------------------------------------------------
 def macros_dir() -> Path:
-    """Where the VBA sources are: ``$XLTOOLS_MACROS``, the package's ``excel/macros`` (in an
-    installed wheel) or the repository's ``macros/`` (source checkout / editable install)."""
+    """Where the VBA sources are: ``$XLTOOLS_MACROS``, else the package's ``excel/macros``."""
     env = os.environ.get("XLTOOLS_MACROS")
     candidates = [Path(env)] if env else []
-    here = Path(__file__).resolve().parent
-    candidates += [here / "macros", here.parent.parent / "macros"]
+    candidates.append(Path(__file__).resolve().parent / "macros")
     for folder in candidates:
         if (folder / f"{CORE_MODULE}.bas").is_file():
             return folder
-    raise BuildError("找不到 VBA 源文件（macros/xltools.bas）。请在 xltools 源代码目录中运行，"
-                     "或设置环境变量 XLTOOLS_MACROS 指向 macros 文件夹。")
+    raise BuildError("找不到 VBA 源文件（xltools/excel/macros/xltools.bas）：这份 xltools 安装不完整。"
+                     "请重新安装：pip install --force-reinstall \"xltools-jixiao[excel]\"。")
 
 
 @dataclass(frozen=True)
@@ -154,7 +157,21 @@ def _read(path: Path) -> dict[str, bytes]:
 
 
 # -- the add-in -----------------------------------------------------------------------------------
-def _addin_parts(sources: Sources) -> dict[str, bytes]:
+def _inline(ref: str, text: str) -> str:
+    return f'<c r="{ref}" t="inlineStr"><is><t xml:space="preserve">{escape(text)}</t></is></c>'
+
+
+def settings_sheet(settings: dict[str, str]) -> str:
+    """The add-in's ``xltools.conf`` sheet: one setting per row, key in A, value in B (Unicode
+    cells: a Chinese user name in a path needs no code page)."""
+    rows = "".join(f'<row r="{n}">{_inline(f"A{n}", key)}{_inline(f"B{n}", value)}</row>'
+                   for n, (key, value) in enumerate(settings.items(), 1))
+    return ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+            '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+            f'<sheetPr codeName="Sheet2"/><sheetData>{rows}</sheetData></worksheet>')
+
+
+def _addin_parts(sources: Sources, settings: dict[str, str]) -> dict[str, bytes]:
     names = _defined_names_xml(message_names(sources.messages))
     parts = {
         "[Content_Types].xml": (
@@ -164,6 +181,8 @@ def _addin_parts(sources: Sources) -> dict[str, bytes]:
             '<Default Extension="xml" ContentType="application/xml"/>'
             f'<Override PartName="/xl/workbook.xml" ContentType="{XLSM_MAIN}"/>'
             '<Override PartName="/xl/worksheets/sheet1.xml" '
+            'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+            '<Override PartName="/xl/worksheets/sheet2.xml" '
             'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
             '<Override PartName="/xl/styles.xml" '
             'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>'
@@ -199,13 +218,15 @@ def _addin_parts(sources: Sources) -> dict[str, bytes]:
             f'<Relationships xmlns="{PKG}">'
             f'<Relationship Id="rId1" Type="{REL}/worksheet" Target="worksheets/sheet1.xml"/>'
             f'<Relationship Id="rId2" Type="{REL}/styles" Target="styles.xml"/>'
+            f'<Relationship Id="rId3" Type="{REL}/worksheet" Target="worksheets/sheet2.xml"/>'
             '</Relationships>'),
         "xl/workbook.xml": (
             '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
             f'<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="{REL}">'
             '<workbookPr codeName="ThisWorkbook"/>'
             '<bookViews><workbookView visibility="hidden"/></bookViews>'
-            '<sheets><sheet name="xltools" sheetId="1" r:id="rId1"/></sheets>'
+            f'<sheets><sheet name="xltools" sheetId="1" r:id="rId1"/>'
+            f'<sheet name="{CONF_SHEET}" sheetId="2" r:id="rId3"/></sheets>'
             f'<definedNames>{names}</definedNames>'
             '<calcPr calcId="191029"/></workbook>'),
         "xl/worksheets/sheet1.xml": (
@@ -226,22 +247,28 @@ def _addin_parts(sources: Sources) -> dict[str, bytes]:
             '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
             '</styleSheet>'),
     }
+    parts["xl/worksheets/sheet2.xml"] = settings_sheet(settings)
     out = {name: text.encode("utf-8") for name, text in parts.items()}
     out["customUI/customUI14.xml"] = sources.ribbon.encode("utf-8")
     return out
 
 
-def build_addin(output: str | Path, sources: Sources | None = None) -> Path:
-    """Write ``xltools.xlam`` (or the given file name) and return its path."""
+def build_addin(output: str | Path, sources: Sources | None = None, settings: dict[str, str] | None = None) -> Path:
+    """Write ``xltools.xlam`` (or the given file name) and return its path.  ``settings`` fill its
+    ``xltools.conf`` sheet (``xltools excel install`` passes this Python); without them the add-in's
+    buttons say to run ``xltools excel install``."""
     sources = sources or read_sources()
+    modules = dict(sources.modules)
+    name, code = xlwings_vba.module()
+    modules[name] = code
     output = Path(output)
     if output.suffix.lower() != ".xlam":
         output = output / ADDIN_NAME
     output.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="xltools-xlam-") as tmp:
         staged = Path(tmp) / "addin.xlsm"  # pyOpenVBA adds projects to .xlsm packages
-        _rezip(_addin_parts(sources), staged)
-        add_vba(staged, sources.modules)
+        _rezip(_addin_parts(sources, settings or {}), staged)
+        add_vba(staged, modules)
         parts = _read(staged)
         parts["[Content_Types].xml"] = parts["[Content_Types].xml"].replace(XLSM_MAIN.encode(), ADDIN_MAIN.encode())
         _rezip(parts, Path(tmp) / "out.xlam")

@@ -27,7 +27,14 @@ except ImportError:  # the CLI and the tests work without it; the buttons say wh
     xw = None
 
 TITLE = "绩效自评"
-NO_XLWINGS = "这台电脑的 Python 里没有安装 xlwings。请在命令行运行：pip install \"xltools[excel]\"，然后运行：xltools excel install。"
+NO_XLWINGS = "这台电脑的 Python 里没有安装 xlwings。请在命令行运行：pip install \"xltools-jixiao[excel]\"，然后运行：xltools excel install。"
+#: Settings a received workbook could carry for xlwings (a sheet inside it, a file beside it).
+#: The add-in never reads them (see xlwings_vba.py); the buttons say they were ignored.
+FOREIGN_SETTINGS = ("xlwings.conf", "xltools.conf")
+#: Folder names of Windows' temporary, Outlook-attachment and Office-cache locations: a report
+#: written there would be lost, so it goes to Documents.
+TRANSIENT_PARTS = ("content.outlook", "inetcache", "temporary internet files", "content.mso", "content.ie5",
+                   "content.word", "olk")
 
 
 def state_dir() -> Path:
@@ -40,9 +47,12 @@ def button(action: str):
     def decorate(fn):
         @functools.wraps(fn)
         def run():
-            _status(f"xltools：正在{action}……")
+            _status(f"正在{action}…")
             try:
                 message, mode = fn(), "info"
+                ignored = ignored_settings(_caller())
+                if ignored:
+                    message += "\n\n" + ignored
             except XltoolsError as exc:
                 message, mode = f"{action}未完成：{exc}", "critical"
             except Exception as exc:  # noqa: BLE001 — the user gets a message, the log gets the trace
@@ -85,7 +95,7 @@ def report():
     """生成报告: the 自评报告 draft (Word) next to the workbook."""
     wb = _caller()
     result = check_book(book_from_xlwings(wb))
-    path, note = write_report(result, report_path(wb.fullname))
+    path, note = write_report(result, report_path(raw_fullname(wb)))
     return report_message(path, result, note)
 
 
@@ -125,9 +135,46 @@ def _log(action: str) -> Path:
     return path
 
 
-def report_path(fullname: str) -> Path:
+def raw_fullname(wb) -> str:
+    """Excel's own ``FullName`` (a URL for OneDrive/SharePoint with AutoSave).  xlwings'
+    ``Book.fullname`` maps such a URL with folders taken from an ``xlwings.conf`` sheet *in the
+    workbook*, which must never decide where we write; macOS has no COM ``FullName``."""
+    try:
+        name = wb.api.FullName
+    except Exception:  # noqa: BLE001 — macOS (AppleScript reference), or no COM object
+        name = None
+    return name if isinstance(name, str) else str(wb.fullname)
+
+
+def ignored_settings(wb) -> str:
+    """The note for xlwings settings the workbook carries (sheet or file beside it), which the
+    add-in ignored — or ""."""
+    sheets = [s.name for s in wb.sheets]
+    found = [f"工作表“{title}”" for title in sheets if title.lower() in FOREIGN_SETTINGS]
+    fullname = raw_fullname(wb)
+    if "://" not in fullname and Path(fullname).parent != Path("."):
+        found += [f"同一文件夹中的文件“{conf}”" for conf in FOREIGN_SETTINGS if (Path(fullname).parent / conf).is_file()]
+    if not found:
+        return ""
+    return ("注意：这份工作簿带有 xlwings 设置（" + "、".join(found) + "），已忽略："
+            "按钮只使用 xltools excel install 设置的 Python。如果这不是您自己放的，请向发件单位核实。")
+
+
+def transient(folder: Path, env: dict | None = None) -> bool:
+    """A temporary or mail-attachment folder (Outlook's ``INetCache/Content.Outlook``, %TEMP%, …)."""
+    env = os.environ if env is None else env
+    parts = [p.lower() for p in Path(folder).parts]
+    if any(part in TRANSIENT_PARTS for part in parts):
+        return True
+    text = str(folder).lower().replace("/", "\\").rstrip("\\")
+    temps = [env.get(k, "") for k in ("TEMP", "TMP")]
+    return any(t and (text + "\\").startswith(t.lower().replace("/", "\\").rstrip("\\") + "\\") for t in temps)
+
+
+def report_path(fullname: str, env: dict | None = None) -> Path:
     """Where the report goes: next to the workbook; for a workbook on OneDrive/SharePoint (its
-    FullName is a URL) next to its synced local copy if xlwings finds one; for an unsaved one, or
+    FullName is a URL) next to its synced local copy if xlwings finds one (from the user's own
+    settings only, never the workbook's); for an unsaved one, one in a temporary or mail folder, or
     when no local folder is known, the user's Documents folder."""
     text = str(fullname)
     stem = Path(workbook_name(text)).stem or "绩效自评表"
@@ -135,11 +182,13 @@ def report_path(fullname: str) -> Path:
     if "://" in text:
         try:
             from xlwings.utils import fullname_url_to_local_path
-            folder = Path(fullname_url_to_local_path(text)).parent
+            folder = Path(fullname_url_to_local_path(text, None, None, None)).parent
         except Exception:  # noqa: BLE001 — xlwings could not map the URL
             folder = None
     elif Path(text).parent != Path(".") and Path(text).parent.is_dir():
         folder = Path(text).parent
+    if folder is not None and transient(folder, env):
+        folder = None
     if folder is None:
         documents = Path.home() / "Documents"
         folder = documents if documents.is_dir() else Path.home()
