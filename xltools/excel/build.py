@@ -133,7 +133,7 @@ def add_vba(xlsm: Path, modules: dict[str, str]) -> None:
     try:
         from pyopenvba import ExcelFile
     except ImportError:
-        raise BuildError("生成宏文件需要 pyOpenVBA：pip install pyOpenVBA（或 pip install \"xltools[excel]\"）。") from None
+        raise BuildError("生成宏文件需要 pyOpenVBA：pip install pyOpenVBA（或 pip install \"xltools-jixiao[excel]\"）。") from None
     with ExcelFile(xlsm) as book:
         project = book.add_vba_project()
         for name, source in modules.items():

@@ -1,4 +1,4 @@
-"""``xltools excel build|install|uninstall`` — each command calls one function of this package."""
+"""``xltools excel build|install|uninstall|bundle`` — each command calls one function of this package."""
 from __future__ import annotations
 
 import click
@@ -33,6 +33,21 @@ def uninstall_cmd():
     from .install import uninstall
     for line in uninstall():
         click.echo(line)
+
+
+@excel.command("bundle")
+@click.option("-o", "--output", default="dist/xltools-offline", show_default=True,
+              type=click.Path(file_okay=False), help="输出目录。")
+@click.option("--python", "pythons", multiple=True, metavar="X.Y",
+              help="目标电脑的 Python 版本（可重复；默认 3.10–3.13 全部）。")
+@click.option("--wheel", type=click.Path(dir_okay=False, exists=True),
+              help="xltools-jixiao 的 wheel 文件（默认从源代码目录打包）。")
+def bundle_cmd(output, pythons, wheel):
+    """离线安装包：加载项、Windows 上各依赖的 wheel、安装脚本（给不能上网的电脑）。"""
+    from .bundle import SUPPORTED_PYTHONS, bundle
+    folder = bundle(output, pythons or SUPPORTED_PYTHONS, wheel,
+                    progress=lambda text: click.echo(text, err=True))
+    click.echo(str(folder))
 
 
 def register(cli) -> None:

@@ -208,7 +208,7 @@ def unique(path: Path) -> Path:
 def write_report(result, path: Path) -> tuple[Path, str]:
     """(path written, note) — Word when python-docx is there, else Markdown with a note."""
     if find_spec("xltools.draft") is None:
-        raise XltoolsError("这个版本的 xltools 还不能生成报告（缺少 xltools.draft）。请升级：pip install -U \"xltools[excel]\"。")
+        raise XltoolsError("这个版本的 xltools 还不能生成报告（缺少 xltools.draft）。请升级：pip install -U \"xltools-jixiao[excel]\"。")
     from ..draft import draft_report
     try:
         return Path(draft_report(result, path, fmt="docx")), ""
