@@ -1226,6 +1226,6 @@ def test_libreoffice_maps_the_buttons_and_runs_the_vba_fallback(built, soffice, 
     assert [label for label, _ in result["buttons"]] == [caption for caption, _ in build.BUTTONS]
     for (label, scripts), (_, macro) in zip(result["buttons"], build.BUTTONS):
         assert scripts == [f"vnd.sun.star.script:VBAProject.xltools.{macro}?language=Basic&location=document"]
-    expected = build.read_messages(MACROS / "messages.txt")["NO_XLWINGS"].replace("\\n", "\n")
+    expected = build.read_messages(MACROS / "messages.txt")["NO_ADDIN"].replace("\\n", "\n")
     assert result["diagnose"] == expected
     assert result["ran"] == macros  # each button's Sub ran to its MsgBox without Python or an error

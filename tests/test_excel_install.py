@@ -11,8 +11,10 @@
 """
 from __future__ import annotations
 
+import json
 import re
 import shutil
+import subprocess
 import types
 import zipfile
 from pathlib import Path
@@ -23,7 +25,9 @@ import pytest
 from xltools.errors import XltoolsError
 from xltools.excel import build, glue, install, xlwings_vba
 
-from test_excel import EXAMPLE, caller, fake_xw  # noqa: F401  (fixture)
+from xltools.libreoffice import write_profile
+
+from test_excel import EXAMPLE, _system_python_with_uno, caller, fake_xw  # noqa: F401  (fixture)
 
 pytest.importorskip("pyopenvba", reason="building the add-in needs pyOpenVBA (the excel extra)")
 pytest.importorskip("xlwings", reason="the add-in carries xlwings' VBA module")
@@ -259,3 +263,97 @@ def test_reports_of_mail_attachments_go_to_documents(tmp_path, monkeypatch):
     desk.mkdir()
     assert glue.report_path(str(desk / "自评表.xlsx")) == desk / "自评表-自评报告初稿.docx"
     assert not glue.transient(desk, {"TEMP": str(tmp_path / "Temp")})
+
+
+# -- the VBA's decisions, run by LibreOffice's VBA support ----------------------------------------
+DECIDE_PROBE = r'''
+import json, os, subprocess, sys, time
+import uno
+from com.sun.star.beans import PropertyValue
+
+def pv(name, value):
+    p = PropertyValue(); p.Name = name; p.Value = value; return p
+
+soffice, profile_uri, path, out, calls = sys.argv[1:6]
+pipe = "xltools_decide_%d" % os.getpid()
+proc = subprocess.Popen([soffice, "-env:UserInstallation=" + profile_uri, "--headless", "--invisible", "--nologo",
+                         "--nodefault", "--norestore", "--nolockcheck", "--accept=pipe,name=%s;urp;" % pipe],
+                        start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+result = []
+desktop = None
+try:
+    local = uno.getComponentContext()
+    resolver = local.ServiceManager.createInstanceWithContext("com.sun.star.bridge.UnoUrlResolver", local)
+    for _ in range(600):
+        try:
+            ctx = resolver.resolve("uno:pipe,name=%s;urp;StarOffice.ComponentContext" % pipe)
+            break
+        except Exception:
+            time.sleep(0.1)
+    desktop = ctx.ServiceManager.createInstanceWithContext("com.sun.star.frame.Desktop", ctx)
+    doc = desktop.loadComponentFromURL(uno.systemPathToFileUrl(path), "_blank", 0,
+                                       (pv("Hidden", True), pv("MacroExecutionMode", 4)))
+    provider = doc.getScriptProvider()
+    url = "vnd.sun.star.script:VBAProject.xltools.%s?language=Basic&location=document"
+    for name, args in json.loads(calls):
+        try:
+            result.append(provider.getScript(url % name).invoke(tuple(args), (), ())[0])
+        except Exception as exc:
+            result.append("ERROR " + str(exc))
+    doc.close(True)
+finally:
+    try:
+        desktop.terminate()
+    except Exception:
+        pass
+    try:
+        proc.wait(timeout=30)
+    except Exception:
+        os.killpg(proc.pid, 9)
+    with open(out, "w", encoding="utf-8") as f:
+        json.dump(result, f, ensure_ascii=False)
+'''
+
+#: (inAddin, addinLoaded, hasWorkbook, protectedView, python, pythonFound) -> message key
+DECISIONS = [
+    ((False, False, True, False, "", False), "NO_ADDIN"),  # a template's button, no add-in
+    ((False, True, True, False, "", False), ""),  # a template's button: forwarded to the add-in
+    ((True, True, False, True, ZHANG, True), "PROTECTED_VIEW"),  # an e-mail attachment, not yet enabled
+    ((True, True, False, False, ZHANG, True), "NO_WORKBOOK"),
+    ((True, True, True, True, ZHANG, True), ""),  # another window is protected, the active book is not
+    ((True, True, True, False, "", False), "NOT_INSTALLED"),  # built by "excel build", never installed
+    ((True, True, True, False, ZHANG, False), "PYTHON_MISSING"),  # Python uninstalled since
+    ((True, True, True, False, ZHANG, True), ""),
+]
+#: (entry, readOnly, warnedBefore) -> question key
+CONFIRMS = [
+    (("check", False, False), "UNDO_LOST"), (("check", False, True), ""), (("recalculate", True, True), "READ_ONLY"),
+    (("report", True, False), ""), (("report", False, False), ""),
+]
+
+
+def test_vba_decisions_run_in_libreoffice(soffice, tmp_path):
+    """The VBA's decisions (Protected View, no workbook, add-in or Python missing, read-only, undo
+    lost) are pure functions of the facts: LibreOffice's VBA support runs them.  Gathering the facts
+    (Application.ActiveProtectedViewWindow, ThisWorkbook.IsAddin, ReadOnly) is Excel's: see the
+    acceptance script."""
+    python = _system_python_with_uno()
+    if python is None:
+        pytest.skip("python3-uno is not installed")
+    xlsm = build.xlsm_from_xlsx(EXAMPLE, tmp_path / "probe.xlsm")
+    calls = [["XltoolsDecide", list(args)] for args, _ in DECISIONS] + \
+            [["XltoolsConfirm", list(args)] for args, _ in CONFIRMS] + [["XltoolsDiagnose", []]]
+    probe = tmp_path / "probe.py"
+    probe.write_text(DECIDE_PROBE, encoding="utf-8")
+    out = tmp_path / "out.json"
+    subprocess.run([python, str(probe), soffice, write_profile(tmp_path / "profile"), str(xlsm), str(out),
+                    json.dumps(calls)], check=True, timeout=240, stdin=subprocess.DEVNULL)
+    result = json.loads(out.read_text(encoding="utf-8"))
+    assert result[:len(DECISIONS)] == [key for _, key in DECISIONS]
+    assert result[len(DECISIONS):-1] == [key for _, key in CONFIRMS]
+    # the facts as LibreOffice has them: a document (not an add-in), no xltools.xlam loaded
+    messages = build.read_messages(build.macros_dir() / "messages.txt")
+    assert result[-1] == messages["NO_ADDIN"].replace("\\n", "\n")
+    keys = {key for _, key in DECISIONS + CONFIRMS if key}
+    assert keys <= set(messages) and {"STATUS_CHECK", "STATUS_RECALCULATE", "STATUS_REPORT"} <= set(messages)
+    assert messages["STATUS_CHECK"] == "正在校验…"
