@@ -357,3 +357,26 @@ def test_vba_decisions_run_in_libreoffice(soffice, tmp_path):
     keys = {key for _, key in DECISIONS + CONFIRMS if key}
     assert keys <= set(messages) and {"STATUS_CHECK", "STATUS_RECALCULATE", "STATUS_REPORT"} <= set(messages)
     assert messages["STATUS_CHECK"] == "正在校验…"
+
+
+def test_the_acceptance_script_names_what_exists():
+    """The Windows acceptance script can only run on Windows; here: it reads as PowerShell 5.1 will
+    read it (UTF-8 with a BOM), every macro it clicks is a Public Sub of the add-in, every text it
+    looks for in a dialog is one the VBA or the Python side really shows, and the settings it edits
+    are the add-in's own."""
+    path = Path(build.__file__).with_name("acceptance.ps1")
+    raw = path.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf") and b"\r\n" in raw
+    script = raw.decode("utf-8-sig")
+    source = build.read_sources().modules["xltools"]
+    subs = set(re.findall(r"^Public Sub (\w+)\(\)", source, re.M))
+    clicked = set(re.findall(r'Click "(\w+)"', script))
+    assert clicked == {"XltoolsCheck", "XltoolsRecalculate", "XltoolsReport"} and clicked <= subs
+    shown = (build.macros_dir() / "messages.txt").read_text(encoding="utf-8") + \
+        Path(glue.__file__).read_text(encoding="utf-8") + Path(glue.__file__).with_name("plan.py").read_text(encoding="utf-8")
+    for text in re.findall(r'-match "([^"]+)"', script):
+        if not text.isascii():
+            assert text in shown, text
+    assert f'Worksheets.Item("{xlwings_vba.CONF_SHEET}")' in script and '"XLTOOLS_PYTHON"' in script
+    assert "XLTOOLS_PYTHON" in install.settings(install.Machine(platform="win32", python="C:\\p\\python.exe",
+                                                                 prefix="C:\\p"), "0.37.8")

@@ -10,6 +10,7 @@ The folder holds
   actually used, configured for the Python it installs into);
 - ``install.cmd`` / ``install.ps1``: ``pip install --no-index --find-links wheels`` then
   ``xltools excel install``; ``uninstall.cmd``;
+- ``acceptance.ps1``: the acceptance test of the buttons on that PC (docs/excel.md §7);
 - ``说明.txt`` and ``SHA256SUMS.txt``.
 """
 from __future__ import annotations
@@ -167,6 +168,9 @@ def install_scripts(pythons: Sequence[str]) -> dict[str, str]:
         "3. 重新启动 Excel，功能区出现“绩效自评”选项卡。",
         "卸载：双击 uninstall.cmd。",
         "",
+        "安装后请运行验收脚本（Excel 关闭时）：powershell -ExecutionPolicy Bypass -File acceptance.ps1 -SkipInstall，",
+        "它会打开 Excel 逐个点按钮并在桌面 xltools-acceptance 文件夹中写出 report.txt。",
+        "",
         "wheels 文件夹是 xltools 及其依赖的安装文件；xltools.xlam 供信息技术部门审阅（安装时会按本机 Python 重新生成）。",
         "SHA256SUMS.txt 列出每个文件的校验值。",
     ]) + "\r\n"
@@ -203,6 +207,7 @@ def bundle(output: str | Path, pythons: Sequence[str] = SUPPORTED_PYTHONS, wheel
     progress("生成加载项 …")
     from .build import build_addin
     build_addin(out / "xltools.xlam")
+    shutil.copy2(Path(__file__).with_name("acceptance.ps1"), out / "acceptance.ps1")
     for name, text in install_scripts(pythons).items():
         (out / name).write_bytes(text.encode("utf-8-sig" if name.endswith((".ps1", ".txt")) else "utf-8"))
     sums = [f"{hashlib.sha256(p.read_bytes()).hexdigest()}  {p.relative_to(out).as_posix()}"
