@@ -1180,6 +1180,12 @@ try:
     for macro in sys.argv[5:]:  # the button Subs: fallback path, MsgBox does not block headless
         provider.getScript(url % macro).invoke((), (), ())
         result["ran"].append(macro)
+    result["calls"] = []  # functions called with arguments: [[name, [args]], ...] in $XLTOOLS_PROBE_CALLS
+    for name, args in json.loads(os.environ.get("XLTOOLS_PROBE_CALLS", "[]")):
+        try:
+            result["calls"].append(provider.getScript(url % name).invoke(tuple(args), (), ())[0])
+        except Exception as exc:
+            result["calls"].append("ERROR " + str(exc))
     doc.close(True)
 finally:
     try:

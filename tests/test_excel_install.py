@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -27,7 +28,7 @@ from xltools.excel import build, glue, install, xlwings_vba
 
 from xltools.libreoffice import write_profile
 
-from test_excel import EXAMPLE, _system_python_with_uno, caller, fake_xw  # noqa: F401  (fixture)
+from test_excel import EXAMPLE, UNO_PROBE, _system_python_with_uno, caller, fake_xw  # noqa: F401  (fixture)
 
 pytest.importorskip("pyopenvba", reason="building the add-in needs pyOpenVBA (the excel extra)")
 pytest.importorskip("xlwings", reason="the add-in carries xlwings' VBA module")
@@ -266,54 +267,6 @@ def test_reports_of_mail_attachments_go_to_documents(tmp_path, monkeypatch):
 
 
 # -- the VBA's decisions, run by LibreOffice's VBA support ----------------------------------------
-DECIDE_PROBE = r'''
-import json, os, subprocess, sys, time
-import uno
-from com.sun.star.beans import PropertyValue
-
-def pv(name, value):
-    p = PropertyValue(); p.Name = name; p.Value = value; return p
-
-soffice, profile_uri, path, out, calls = sys.argv[1:6]
-pipe = "xltools_decide_%d" % os.getpid()
-proc = subprocess.Popen([soffice, "-env:UserInstallation=" + profile_uri, "--headless", "--invisible", "--nologo",
-                         "--nodefault", "--norestore", "--nolockcheck", "--accept=pipe,name=%s;urp;" % pipe],
-                        start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-result = []
-desktop = None
-try:
-    local = uno.getComponentContext()
-    resolver = local.ServiceManager.createInstanceWithContext("com.sun.star.bridge.UnoUrlResolver", local)
-    for _ in range(600):
-        try:
-            ctx = resolver.resolve("uno:pipe,name=%s;urp;StarOffice.ComponentContext" % pipe)
-            break
-        except Exception:
-            time.sleep(0.1)
-    desktop = ctx.ServiceManager.createInstanceWithContext("com.sun.star.frame.Desktop", ctx)
-    doc = desktop.loadComponentFromURL(uno.systemPathToFileUrl(path), "_blank", 0,
-                                       (pv("Hidden", True), pv("MacroExecutionMode", 4)))
-    provider = doc.getScriptProvider()
-    url = "vnd.sun.star.script:VBAProject.xltools.%s?language=Basic&location=document"
-    for name, args in json.loads(calls):
-        try:
-            result.append(provider.getScript(url % name).invoke(tuple(args), (), ())[0])
-        except Exception as exc:
-            result.append("ERROR " + str(exc))
-    doc.close(True)
-finally:
-    try:
-        desktop.terminate()
-    except Exception:
-        pass
-    try:
-        proc.wait(timeout=30)
-    except Exception:
-        os.killpg(proc.pid, 9)
-    with open(out, "w", encoding="utf-8") as f:
-        json.dump(result, f, ensure_ascii=False)
-'''
-
 #: (inAddin, addinLoaded, hasWorkbook, protectedView, python, pythonFound) -> message key
 DECISIONS = [
     ((False, False, True, False, "", False), "NO_ADDIN"),  # a template's button, no add-in
@@ -344,11 +297,12 @@ def test_vba_decisions_run_in_libreoffice(soffice, tmp_path):
     calls = [["XltoolsDecide", list(args)] for args, _ in DECISIONS] + \
             [["XltoolsConfirm", list(args)] for args, _ in CONFIRMS] + [["XltoolsDiagnose", []]]
     probe = tmp_path / "probe.py"
-    probe.write_text(DECIDE_PROBE, encoding="utf-8")
+    probe.write_text(UNO_PROBE, encoding="utf-8")
     out = tmp_path / "out.json"
-    subprocess.run([python, str(probe), soffice, write_profile(tmp_path / "profile"), str(xlsm), str(out),
-                    json.dumps(calls)], check=True, timeout=240, stdin=subprocess.DEVNULL)
-    result = json.loads(out.read_text(encoding="utf-8"))
+    subprocess.run([python, str(probe), soffice, write_profile(tmp_path / "profile"), str(xlsm), str(out)],
+                   check=True, timeout=240, stdin=subprocess.DEVNULL,
+                   env={**os.environ, "XLTOOLS_PROBE_CALLS": json.dumps(calls)})
+    result = json.loads(out.read_text(encoding="utf-8"))["calls"]
     assert result[:len(DECISIONS)] == [key for _, key in DECISIONS]
     assert result[len(DECISIONS):-1] == [key for _, key in CONFIRMS]
     # the facts as LibreOffice has them: a document (not an add-in), no xltools.xlam loaded

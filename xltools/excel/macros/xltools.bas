@@ -18,7 +18,6 @@ Option Explicit
 
 Private Const ADDIN_NAME As String = "xltools.xlam"
 Private Const PY_GLUE As String = "import xltools.excel.glue as g; g."
-Private Const CONF_SHEET As String = "xltools.conf"
 Private undoWarned As Boolean
 
 ' ---- The three buttons (the ribbon callbacks call these too) -----------------------------
@@ -93,15 +92,9 @@ End Function
 ' ---- Running --------------------------------------------------------------------------------
 
 Private Sub RunXltools(ByVal entry As String)
-    Dim problem As String
-    problem = XltoolsDiagnose()
-    If problem <> "" Then
-        MsgBox problem, vbExclamation, Msg("TITLE")
-        Exit Sub
-    End If
     If InAddin() Then
         XltoolsRun entry
-    Else
+    ElseIf Not Blocked() Then
         On Error GoTo Failed
         Application.Run "'" & ADDIN_NAME & "'!XltoolsRun", entry
     End If
@@ -114,12 +107,7 @@ End Sub
 Public Sub XltoolsRun(ByVal entry As String)
     Dim question As String
     Dim outcome As Variant
-    Dim problem As String
-    problem = XltoolsDiagnose()
-    If problem <> "" Then
-        MsgBox problem, vbExclamation, Msg("TITLE")
-        Exit Sub
-    End If
+    If Blocked() Then Exit Sub
     question = XltoolsConfirm(entry, ActiveWorkbook.ReadOnly, undoWarned)
     If question <> "" Then
         If MsgBox(Msg(question), vbOKCancel + vbQuestion, Msg("TITLE")) <> vbOK Then Exit Sub
@@ -138,6 +126,16 @@ Failed:
     Application.StatusBar = False
     MsgBox Msg("RUN_FAILED") & vbLf & vbLf & Err.Description, vbExclamation, Msg("TITLE")
 End Sub
+
+' True (after saying why) when a button cannot run here and now.
+Private Function Blocked() As Boolean
+    Dim problem As String
+    problem = XltoolsDiagnose()
+    If problem <> "" Then
+        MsgBox problem, vbExclamation, Msg("TITLE")
+        Blocked = True
+    End If
+End Function
 
 ' ---- Facts (only Excel can give them; every one survives an error) ---------------------
 
@@ -168,20 +166,11 @@ Private Function FileFound(ByVal path As String) As Boolean
     If path <> "" Then FileFound = (Dir(path) <> "")
 End Function
 
-' A value of this add-in's own settings sheet (never of the active workbook).
+' A value of this add-in's own settings sheet, through the add-in's xlwings module (its GetConfig
+' reads only that sheet); "" outside the add-in.
 Private Function Setting(ByVal key As String) As String
-    Dim sht As Object
-    Dim r As Long
     On Error Resume Next
-    Set sht = ThisWorkbook.Worksheets(CONF_SHEET)
-    If sht Is Nothing Then Exit Function
-    For r = 1 To 200
-        If CStr(sht.Cells(r, 1).Value) = "" Then Exit Function
-        If UCase(CStr(sht.Cells(r, 1).Value)) = UCase(key) Then
-            Setting = CStr(sht.Cells(r, 2).Value)
-            Exit Function
-        End If
-    Next r
+    If InAddin() Then Setting = CStr(Application.Run("'" & ThisWorkbook.Name & "'!GetConfig", key))
 End Function
 
 ' A message from the hidden names XLTOOLS_MSG_<key>, XLTOOLS_MSG_<key>_2, ... (each ="text").
