@@ -21,7 +21,7 @@ def build_cmd(output):
 
 @excel.command("install")
 def install_cmd():
-    """为当前用户安装加载项（不需要管理员权限），并让 xlwings 使用当前的 Python。"""
+    """为当前用户安装加载项（不需要管理员权限）：加载项自带设置，使用当前的 Python，不改动 xlwings 和其他工具的设置。"""
     from .install import install
     for line in install():
         click.echo(line)
@@ -29,7 +29,7 @@ def install_cmd():
 
 @excel.command("uninstall")
 def uninstall_cmd():
-    """删除加载项，恢复安装前的 xlwings 设置。"""
+    """按安装记录撤销安装：删除加载项，恢复被替换的文件（以及早期版本修改过的 xlwings 设置）。"""
     from .install import uninstall
     for line in uninstall():
         click.echo(line)
