@@ -173,6 +173,9 @@ def test_the_addins_xlwings_vba_reads_only_its_own_sheet(tmp_path):
     assert "GetConfigFromSheet" not in source  # the active-workbook sheet reader is gone
     run = _procedure(source, "RunPython")
     assert '".py"' not in run  # a workbook's *.py sheets are never run as embedded code
+    for procedure in (run, _procedure(source, "XLPyCommand")):  # no workbook path on the command line
+        line = next(x for x in procedure.splitlines() if "PYTHONPATH = " in x and "GetConfig" in x)
+        assert line.strip().startswith('PYTHONPATH = "false;;;" & GetConfig("ONEDRIVE_CONSUMER_'), line
     # every setting xlwings' VBA asks for goes through GetConfig (nothing reads a file or sheet around it)
     assert "Open sFile For Input" in source  # only inside GetConfigFromFile, which nothing calls now
     callers = [m.start() for m in re.finditer(r"GetConfigFromFile\(", source)]
@@ -213,6 +216,15 @@ def test_a_workbook_with_an_xlwings_conf_sheet_is_checked_as_if_it_had_none(fake
     same, _, same_mode = clean.app._alerts[-1]
     assert "已忽略" not in same
     assert message.split("\n\n注意：")[0] == same and mode == same_mode
+
+
+def test_the_current_folder_is_not_on_pythons_path_when_a_button_runs(fake_xw, monkeypatch):  # noqa: F811
+    """``python -c`` puts the current folder first on sys.path; a button drops it before importing
+    anything else (the report's python-docx, xltools.draft)."""
+    monkeypatch.setattr("sys.path", ["", *__import__("sys").path, "."])
+    caller(EXAMPLE)
+    glue.check()
+    assert "" not in __import__("sys").path and "." not in __import__("sys").path
 
 
 def test_an_xlwings_conf_file_beside_the_workbook_is_ignored_and_reported(fake_xw, tmp_path):  # noqa: F811
@@ -295,7 +307,8 @@ def test_vba_decisions_run_in_libreoffice(soffice, tmp_path):
         pytest.skip("python3-uno is not installed")
     xlsm = build.xlsm_from_xlsx(EXAMPLE, tmp_path / "probe.xlsm")
     calls = [["XltoolsDecide", list(args)] for args, _ in DECISIONS] + \
-            [["XltoolsConfirm", list(args)] for args, _ in CONFIRMS] + [["XltoolsDiagnose", []]]
+            [["XltoolsConfirm", list(args)] for args, _ in CONFIRMS] + \
+            [["ParentOf", [ZHANG]], ["ParentOf", ["python"]], ["XltoolsDiagnose", []]]
     probe = tmp_path / "probe.py"
     probe.write_text(UNO_PROBE, encoding="utf-8")
     out = tmp_path / "out.json"
@@ -304,7 +317,9 @@ def test_vba_decisions_run_in_libreoffice(soffice, tmp_path):
                    env={**os.environ, "XLTOOLS_PROBE_CALLS": json.dumps(calls)})
     result = json.loads(out.read_text(encoding="utf-8"))["calls"]
     assert result[:len(DECISIONS)] == [key for _, key in DECISIONS]
-    assert result[len(DECISIONS):-1] == [key for _, key in CONFIRMS]
+    assert result[len(DECISIONS):-3] == [key for _, key in CONFIRMS]
+    # the folder Python is started in (never Excel's current folder, see EnterFolder)
+    assert result[-3:-1] == [ZHANG.rsplit("\\", 1)[0], ""]
     # the facts as LibreOffice has them: a document (not an add-in), no xltools.xlam loaded
     messages = build.read_messages(build.macros_dir() / "messages.txt")
     assert result[-1] == messages["NO_ADDIN"].replace("\\n", "\n")

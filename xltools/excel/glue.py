@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import os
+import sys
 import traceback
 from datetime import datetime
 from importlib.util import find_spec
@@ -47,6 +48,9 @@ def button(action: str):
     def decorate(fn):
         @functools.wraps(fn)
         def run():
+            # "python -c" (how xlwings starts Python) puts the current folder first on sys.path;
+            # the add-in starts Python in its own folder, and nothing found there is imported later
+            sys.path[:] = [p for p in sys.path if p not in ("", ".")]
             _status(f"正在{action}…")
             try:
                 message, mode = fn(), "info"

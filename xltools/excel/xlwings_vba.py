@@ -8,14 +8,17 @@ xlwings add-in and the user's ``~/.xlwings/xlwings.conf`` are neither needed nor
 Out of the box that module still looks, *before* the add-in's sheet, at a ``<name>.conf`` sheet in
 the *active* workbook and a ``<name>.conf`` file beside it, and runs a received workbook's ``*.py``
 sheets as embedded code.  Our add-in works on workbooks people send us, so the module is taken from
-the installed xlwings (its DLL version must match the Python package) with three edits, each of
-which must apply exactly once or the build stops:
+the installed xlwings (its DLL version must match the Python package) with these edits, each of
+which must match as often as expected or the build stops:
 
 1. ``PROJECT_NAME`` is ``xltools``;
 2. ``GetConfig`` reads only this add-in's own ``xltools.conf`` sheet (written by
    ``xltools excel install``) — no active-workbook sheet, no directory file, no user file;
    ``GetConfigFromSheet`` (its only helper, which needs a Dictionary class on macOS) goes;
-3. ``RunPython`` never treats a workbook's ``*.py`` sheets as embedded code.
+3. ``RunPython`` never treats a workbook's ``*.py`` sheets as embedded code;
+4. the workbooks' paths are not put on the Python command line (``prepare_sys_path`` gets
+   ``false;;;…``: nothing from the workbook's folder is ever added to ``sys.path``, and a file name
+   never reaches ``cmd.exe`` there).
 """
 from __future__ import annotations
 
@@ -50,15 +53,18 @@ GET_CONFIG = '''Function GetConfig(configKey As String, Optional default As Stri
 End Function
 '''
 
-#: (what, pattern, replacement) — each pattern must match exactly once.
+#: (what, pattern, replacement, how many matches are expected).
 EDITS = (
     ("PROJECT_NAME", r'Public Const PROJECT_NAME As String = "[^"]*"',
-     f'Public Const PROJECT_NAME As String = "{PROJECT}"'),
+     f'Public Const PROJECT_NAME As String = "{PROJECT}"', 1),
     ("GetConfigFromSheet", r'#If App = "Microsoft Excel" Then\r\nFunction GetConfigFromSheet\(.*?\r\nEnd Function\r\n#End If\r\n',
-     ""),
-    ("GetConfig", r'Function GetConfig\(configKey As String.*?\r\nEnd Function\r\n', GET_CONFIG.replace("\n", "\r\n")),
+     "", 1),
+    ("GetConfig", r'Function GetConfig\(configKey As String.*?\r\nEnd Function\r\n', GET_CONFIG.replace("\n", "\r\n"), 1),
     ("embedded code", r"    uses_embedded_code = False\r\n    For i = 1 To 2\r\n.*?\r\n    Next i\r\n",
-     "    uses_embedded_code = False  ' xltools: a workbook's *.py sheets are never run\r\n"),
+     "    uses_embedded_code = False  ' xltools: a workbook's *.py sheets are never run\r\n", 1),
+    ("workbook paths", r'AddExcelDir & ";" & (?:ActiveFullName|ActiveWorkbook\.FullName) & ";" & '
+                       r'(?:ThisFullName|ThisWorkbook\.FullName) & ";"',
+     '"false;;;"', 3),
 )
 
 
@@ -75,12 +81,12 @@ def source_path() -> Path:
 def isolate(text: str) -> str:
     """xlwings' custom-add-in module with the edits above (CRLF kept)."""
     text = text.replace("\r\n", "\n").replace("\n", "\r\n")
-    for what, pattern, replacement in EDITS:
+    for what, pattern, replacement, expected in EDITS:
         found = len(re.findall(pattern, text, flags=re.S))
-        if found != 1:
-            raise XltoolsError(f"xlwings 的 VBA 模块与 xltools 预期的不一致（{what}：找到 {found} 处，应为 1 处）。"
+        if found != expected:
+            raise XltoolsError(f"xlwings 的 VBA 模块与 xltools 预期的不一致（{what}：找到 {found} 处，应为 {expected} 处）。"
                                "请安装 xltools 支持的 xlwings 版本，或向维护人员报告 xlwings 的版本号。")
-        text = re.sub(pattern, lambda _m: replacement, text, count=1, flags=re.S)
+        text = re.sub(pattern, lambda _m: replacement, text, flags=re.S)
     return text
 
 

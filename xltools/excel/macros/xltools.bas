@@ -107,6 +107,7 @@ End Sub
 Public Sub XltoolsRun(ByVal entry As String)
     Dim question As String
     Dim outcome As Variant
+    Dim here As String
     If Blocked() Then Exit Sub
     question = XltoolsConfirm(entry, ActiveWorkbook.ReadOnly, undoWarned)
     If question <> "" Then
@@ -114,18 +115,38 @@ Public Sub XltoolsRun(ByVal entry As String)
         If question = "UNDO_LOST" Then undoWarned = True
     End If
     Application.StatusBar = Msg("STATUS_" & UCase(entry))
+    here = CurDir$
+    EnterFolder ParentOf(Setting("XLTOOLS_PYTHON"))
     On Error GoTo Failed
     outcome = Application.Run("'" & ThisWorkbook.Name & "'!RunPython", PY_GLUE & entry & "()")
     On Error GoTo 0
+    EnterFolder here
     Application.StatusBar = False
     If IsNumeric(outcome) And Not IsEmpty(outcome) Then
         If outcome = -1 Then MsgBox Msg("PYTHON_FAILED"), vbExclamation, Msg("TITLE")
     End If
     Exit Sub
 Failed:
+    EnterFolder here
     Application.StatusBar = False
     MsgBox Msg("RUN_FAILED") & vbLf & vbLf & Err.Description, vbExclamation, Msg("TITLE")
 End Sub
+
+' Python starts in Excel's current folder, and "python -c" puts that folder on sys.path: after
+' File > Open it can be the folder a received workbook (and an "xlwings.py" beside it) came from.
+' Python is started in its own folder instead, as xlwings' RunPython does ("cd PythonDir").
+Private Sub EnterFolder(ByVal folder As String)
+    On Error Resume Next
+    If folder = "" Then Exit Sub
+    If Mid$(folder, 2, 1) = ":" Then ChDrive Left$(folder, 1)
+    ChDir folder
+End Sub
+
+Public Function ParentOf(ByVal path As String) As String
+    Dim i As Long
+    i = InStrRev(Replace(path, "/", "\"), "\")
+    If i > 1 Then ParentOf = Left$(path, i - 1)
+End Function
 
 ' True (after saying why) when a button cannot run here and now.
 Private Function Blocked() As Boolean
