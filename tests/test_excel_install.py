@@ -183,6 +183,10 @@ def test_the_addins_xlwings_vba_reads_only_its_own_sheet(tmp_path):
     assert len(callers) == len(definitions) == 1
     addin = build.build_addin(tmp_path / "xltools.xlam", settings={"INTERPRETER_WIN": ZHANG})
     assert addin_settings(addin) == {"INTERPRETER_WIN": ZHANG}
+    from test_excel import _vba_modules
+    stored = _vba_modules(addin)  # what Excel will compile, as olevba reads it back from the file
+    assert set(stored) >= {"xltools", "xltools_ribbon", "xlwings"}
+    assert _procedure(stored["xlwings"], "GetConfig").replace("\r\n", "\n") == get_config.replace("\r\n", "\n")
 
 
 def test_an_unknown_xlwings_vba_stops_the_build():
