@@ -183,8 +183,16 @@ Private Function InProtectedView() As Boolean
 End Function
 
 Private Function FileFound(ByVal path As String) As Boolean
+    ' FileSystemObject is Unicode (a Chinese user name outside the ANSI code page); Dir on macOS
+    Dim fso As Object
     On Error Resume Next
-    If path <> "" Then FileFound = (Dir(path) <> "")
+    If path = "" Then Exit Function
+    Set fso = CreateObject("Scripting.FileSystemObject")
+    If fso Is Nothing Then
+        FileFound = (Dir(path) <> "")
+    Else
+        FileFound = fso.FileExists(path)
+    End If
 End Function
 
 ' A value of this add-in's own settings sheet, through the add-in's xlwings module (its GetConfig
