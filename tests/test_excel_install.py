@@ -231,6 +231,16 @@ def test_the_current_folder_is_not_on_pythons_path_when_a_button_runs(fake_xw, m
     assert "" not in __import__("sys").path and "." not in __import__("sys").path
 
 
+def test_the_status_bar_says_what_runs(fake_xw, monkeypatch):  # noqa: F811
+    book = caller(EXAMPLE)
+    shown = []
+    real = type(book.app).status_bar
+    monkeypatch.setattr(type(book.app), "status_bar", property(real.fget, lambda app, v: (shown.append(v), real.fset(app, v))))
+    glue.check()
+    glue.recalculate()
+    assert shown == ["正在校验…", False, "正在重新计算…", False]
+
+
 def test_an_xlwings_conf_file_beside_the_workbook_is_ignored_and_reported(fake_xw, tmp_path):  # noqa: F811
     folder = tmp_path / "收到的附件"
     folder.mkdir()
