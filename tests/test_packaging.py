@@ -84,6 +84,13 @@ def test_offline_bundle_holds_only_windows_or_pure_python_wheels(tmp_path):
     assert {"xltools_jixiao", "xlwings", "pyopenvba", "pandas", "numpy", "openpyxl", "pywin32"} <= names
     assert all(w.endswith(("-none-any.whl", "-win_amd64.whl")) for w in wheels)
     assert bundle.missing_requirements(folder / "wheels", "3.11") == []
+    # what install.cmd runs, resolved for Windows with no index: the folder is complete
+    resolve = subprocess.run([sys.executable, "-m", "pip", "install", "--dry-run", "--ignore-installed", "--no-index",
+                              "--find-links", str(folder / "wheels"), "--platform", "win_amd64", "--python-version", "3.11",
+                              "--implementation", "cp", "--only-binary=:all:", "--target", str(tmp_path / "target"),
+                              f"xltools-jixiao[excel]=={__version__}"], capture_output=True, text=True, timeout=300)
+    assert resolve.returncode == 0, resolve.stderr
+    assert "Would install" in resolve.stdout and "xlwings-" in resolve.stdout
     assert (folder / "xltools.xlam").is_file()
     cmd = (folder / "install.cmd").read_text(encoding="utf-8")
     assert "--no-index --find-links" in cmd and f"xltools-jixiao[excel]=={__version__}" in cmd
