@@ -177,3 +177,26 @@ def test_align(target, actual, t, a, note):
 
 def test_align_refuses_unrelated_units():
     assert isinstance(align(parse("≥100件"), parse("120人")), str)
+
+
+@pytest.mark.parametrize("text,op,number,unit", [
+    ("≥150万㎡", "≥", "150", "万平方米"), ("152万㎡", None, "152", "万平方米"), ("≥5000m²", "≥", "5000", "平方米"),
+    ("20m³", None, "20", "立方米"), ("≥1.5万m³", "≥", "1.5", "万立方米"), ("≥100公里", "≥", "100", "公里"),
+    ("≥10km", "≥", "10", "公里"), ("380km²", None, "380", "平方公里"), ("1200人次", None, "1200", "人次"),
+    ("≥5万人次", "≥", "5", "万人次"), ("≤3‰", "≤", "0.003", "‰"), ("2.8万平方米", None, "2.8", "万平方米"),
+])
+def test_area_volume_length_units_and_wan_prefix(text, op, number, unit):
+    from decimal import Decimal
+    v = parse(text)
+    assert (v.kind, v.op, v.number, v.unit) == ("number", op, Decimal(number), unit)
+
+
+@pytest.mark.parametrize("target,actual,t,a", [
+    ("≥150万㎡", "1520000平方米", "150", "152"), ("≥5万人次", "52000人次", "5", "5.2"),
+    ("≥5公里", "4800m", "5", "4.8"), ("≥380平方公里", "380km²", "380", "380"),
+])
+def test_prefixed_units_compare(target, actual, t, a):
+    from decimal import Decimal
+    from xltools.parse import align
+    got = align(parse(target), parse(actual))
+    assert (got.target, got.actual) == (Decimal(t), Decimal(a))

@@ -56,12 +56,28 @@ _UNIT = re.compile(r"[%‰]|[^\s\d,.，。；;、:：()（）\[\]【】\"'“”
 MAX_ABS = Decimal("1e15")
 #: Unit scales for converting between related units (target unit vs actual unit).
 _SCALES = {
-    "元": ("元", Decimal(1)), "千元": ("元", Decimal(1000)), "万元": ("元", Decimal(10000)),
-    "亿元": ("元", Decimal(10) ** 8), "米": ("米", Decimal(1)), "千米": ("米", Decimal(1000)),
-    "公里": ("米", Decimal(1000)), "平方米": ("平方米", Decimal(1)),
-    "万平方米": ("平方米", Decimal(10000)), "平方公里": ("平方米", Decimal(10) ** 6),
-    "㎡": ("平方米", Decimal(1)), "吨": ("吨", Decimal(1)), "万吨": ("吨", Decimal(10000)),
+    "元": ("元", Decimal(1)), "千元": ("元", Decimal(1000)), "米": ("米", Decimal(1)), "m": ("米", Decimal(1)),
+    "千米": ("米", Decimal(1000)),
+    "公里": ("米", Decimal(1000)), "平方米": ("平方米", Decimal(1)), "平方公里": ("平方米", Decimal(10) ** 6),
+    "公顷": ("平方米", Decimal(10000)), "亩": ("平方米", Decimal(2000) / 3), "立方米": ("立方米", Decimal(1)),
 }
+#: Prefixes that scale any unit: 万平方米, 万人次, 亿元.
+_PREFIXES = (("万", Decimal(10000)), ("亿", Decimal(10) ** 8), ("千", Decimal(1000)))
+#: Unit symbols folded to their Chinese names before NFKC (which would turn ㎡ into "m2", a second number).
+_UNIT_SYMBOLS = (("平方千米", "平方公里"), ("km²", "平方公里"), ("km2", "平方公里"), ("㎢", "平方公里"),
+                 ("㎡", "平方米"), ("m²", "平方米"), ("M²", "平方米"), ("㎥", "立方米"), ("m³", "立方米"),
+                 ("M³", "立方米"), ("㎞", "公里"), ("km", "公里"), ("KM", "公里"), ("Km", "公里"))
+
+
+def unit_scale(unit: str) -> tuple[str, Decimal] | None:
+    """(base unit, factor): 万平方米 -> (平方米, 10000), 公里 -> (米, 1000), 人次 -> (人次, 1)."""
+    if unit in _SCALES:
+        return _SCALES[unit]
+    for prefix, factor in _PREFIXES:
+        if unit.startswith(prefix) and len(unit) > 1:
+            base, inner = unit_scale(unit[len(prefix):]) or (unit[len(prefix):], Decimal(1))
+            return base, factor * inner
+    return (unit, Decimal(1)) if unit else None
 
 
 @dataclass(frozen=True)
@@ -151,6 +167,8 @@ def _from_number(raw) -> Value:
 
 
 def _normalize(text: str) -> str:
+    for symbol, name in _UNIT_SYMBOLS:  # before NFKC, which reads ㎡ and m² as "m2"
+        text = text.replace(symbol, name)
     # NFKC folds full-width digits, ％, ＞, ＝ and the ideographic space.
     out = unicodedata.normalize("NFKC", text)
     out = out.replace("−", "-").replace("－", "-").replace("﹪", "%")
@@ -263,7 +281,7 @@ def align(target: Value, actual: Value) -> Aligned | str:
         return Aligned(t, a, note)
     tu, au = target.unit, actual.unit
     if tu and au and tu != au and not target.ratio:
-        ts, as_ = _SCALES.get(tu), _SCALES.get(au)
+        ts, as_ = unit_scale(tu), unit_scale(au)
         if ts and as_ and ts[0] == as_[0]:
             a = a * as_[1] / ts[1]
             note = f"实际值单位 {au} 换算为 {tu}"
