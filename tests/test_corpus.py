@@ -130,11 +130,16 @@ def test_cli_check_json_equals_library(name):
     assert _sha(Path(path)) == before
 
 
-def test_cli_reports_unreadable_file_in_json():
+def test_cli_reports_unreadable_file_in_json(tmp_path):
+    from xltools.cli import main
     entry = UNREADABLE[0]
     path = str(FILLED / entry["file"])
     run = CliRunner().invoke(cli, ["check", "--json", path])
-    assert run.exit_code == 1
+    assert run.exit_code == 2  # unusable input, as `score` says for the same file (README's exit codes)
+    for args in (["check", path], ["score", path, "-o", str(tmp_path / "out.xlsx")]):
+        with pytest.raises(SystemExit) as info:
+            main(args)
+        assert info.value.code == 2, args
     [outcome] = json.loads(run.output)
     assert outcome["valid"] is False and entry["error"] in outcome["error"]["message"]
 
@@ -143,4 +148,4 @@ def test_cli_checks_the_whole_folder():
     run = CliRunner().invoke(cli, ["check", "--json", "--quiet", str(FILLED)])
     outcomes = json.loads(run.output)
     assert len(outcomes) == len(EXPECTED)
-    assert run.exit_code == 1  # the corpus has files with errors
+    assert run.exit_code == 2  # the corpus has files that cannot be read (and files with errors)

@@ -138,6 +138,14 @@ def check_totals(card: Scorecard) -> Iterator[Issue]:
         if g.stated is not None and not same_score(g.stated, g.score):
             yield Issue("subtotal-differs", "error", Location(g.key, "score"),
                         f"“{g.name}”小计填报{fmt(g.stated)}分，明细合计{fmt(g.score)}分")
+    for g in card.groups:
+        if g.stated is not None and g.stated > g.weight:
+            yield Issue("score-exceeds-weight", "error", Location(g.key, "score"),
+                        f"“{g.name}”小计{fmt(g.stated)}分超过其分值{fmt(g.weight)}分")
+    full = card.form.indicator_weight() + (card.funding.weight if card.funding else ZERO)
+    if card.stated_total is not None and card.stated_total > max(full, card.form.total):
+        yield Issue("score-exceeds-weight", "error", Location(TOTAL, "score"),
+                    f"总分填报{fmt(card.stated_total)}分，超过满分{fmt(max(full, card.form.total))}分（小计行可能被当作指标重复相加）")
     if card.stated_total is not None and not same_score(card.stated_total, card.total):
         yield Issue("total-differs", "error", Location(TOTAL, "score"),
                     f"总分填报{fmt(card.stated_total)}分，重新计算为{fmt(card.total)}分")

@@ -97,19 +97,19 @@ def templates_cmd(output):
 def check_cmd(paths, as_json, quiet):
     """校验并重新评分工作簿（.xlsx/.xlsm，可给文件夹），列出每个问题所在的单元格。
 
-    退出码：0 没有错误；1 有文件存在错误或无法读取；2 用法错误。
+    退出码：0 没有错误；1 有文件存在错误；2 用法错误或有文件无法读取（与 score 相同）。
     """
     files = api.expand_paths(paths)
     if not files:
         raise click.UsageError("没有找到要校验的 .xlsx/.xlsm 文件")
-    outcomes, failed = [], False
+    outcomes, failed, unusable = [], False, False
     for i, path in enumerate(files, 1):
         if not quiet and len(files) > 1:
             click.echo(f"[{i}/{len(files)}] {path}", err=True)
         try:
             result = api.check_file(path)
         except XltoolsError as exc:
-            failed = True
+            unusable = True
             outcomes.append({"source": str(path), "valid": False, "error": {"code": exc.code, "message": str(exc)}})
             if not as_json:
                 click.echo(f"{path}\n  无法读取：{exc}\n")
@@ -120,7 +120,7 @@ def check_cmd(paths, as_json, quiet):
             click.echo(render_check(result))
     if as_json:
         emit_json(outcomes)
-    sys.exit(1 if failed else 0)
+    sys.exit(2 if unusable else 1 if failed else 0)
 
 
 @cli.command("score")

@@ -118,6 +118,9 @@ class Form:
     layout: str = "national"  # national: 年度指标值/实际完成值 columns; criteria: 指标解释/评价标准 columns
     level_names: tuple[str, ...] = ("一级指标", "二级指标", "三级指标")
     description: str = ""
+    #: How a table xltools did not make is recognised as this form (the YAML's ``foreign:``): level1
+    #: names, min hits, only, title words, goals, and aliases of leaf/group names.
+    foreign: dict = field(default_factory=dict, compare=False, hash=False)
 
     def leaves(self) -> Iterator[tuple[tuple[str, ...], Leaf]]:
         """(path, leaf) in document order; the path is the names from the top group down."""

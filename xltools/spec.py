@@ -47,7 +47,7 @@ from .num import fmt
 from .rules import rule_from_params
 from .rules.base import to_decimal
 
-FORM_KEYS = {"id", "title", "kind", "layout", "levels", "funding", "grades", "total", "indicators",
+FORM_KEYS = {"foreign", "id", "title", "kind", "layout", "levels", "funding", "grades", "total", "indicators",
              "description", "extends", "weights", "add"}
 GROUP_KEYS = {"group", "weight", "children"}
 LEAF_KEYS = {"leaf", "weight", "rule", "direction", "target", "note", "standard", "source", "derive"}
@@ -192,9 +192,12 @@ def _build(data: dict) -> Form:
     kind = data.get("kind", "dept")
     if kind not in ("dept", "project"):
         raise SpecError("kind 应为 dept（部门整体）或 project（项目支出）", key="kind")
+    foreign = data.get("foreign") or {}
+    if not isinstance(foreign, dict) or not isinstance(foreign.get("aliases", {}), dict):
+        raise SpecError("foreign 应写成 {level1: [...], aliases: {名称: [别名, ...]}}", key="foreign")
     return Form(id=str(data["id"]), title=str(data["title"]), indicators=nodes, funding=funding, grades=grades,
                 total=_weight(data.get("total", 100), "total"), kind=kind, layout=layout,
-                level_names=tuple(levels), description=str(data.get("description", "")))
+                level_names=tuple(levels), description=str(data.get("description", "")), foreign=foreign)
 
 
 def _node(data: Any, where: str) -> Node:

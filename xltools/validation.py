@@ -37,6 +37,7 @@ CODES = {
     "missing-score": "未填写得分",
     "missing-value": "未填写实际完成值",
     "missing-target": "未填写年度指标值",
+    "rule-not-reapplied": "无实际完成值，规则无法复核",
     "unparseable-value": "数值无法识别",
     "not-a-number": "应为数字",
     "unit-mismatch": "单位不一致",
@@ -66,6 +67,14 @@ CODES = {
 }
 
 
+#: Columns and funding rows of a location in Chinese (a location without a cell is shown with them).
+FIELD_LABELS = {"weight": "分值", "score": "得分", "target": "年度指标值", "actual": "实际完成值", "reason": "偏差原因",
+                "grade": "等级", "rate": "执行率", "band": "定性档次", "manual": "评价人评分", "in1": "计算依据",
+                "in2": "计算依据", "initial": "年初预算数", "budget": "全年预算数", "spent": "全年执行数",
+                "total": "年度资金总额", "fiscal": "当年财政拨款", "carryover": "上年结转资金", "other": "其他资金",
+                "basic": "基本支出", "projects": "项目支出"}
+
+
 @dataclass(frozen=True)
 class Location:
     """Where an issue is.  ``path`` is the leaf/group key (``产出指标/数量指标/执法案件``) or a block
@@ -77,9 +86,13 @@ class Location:
     cell: str | None = None
 
     def __str__(self) -> str:
+        """``自评表!G15``; without a cell, the place in Chinese (``效益指标 分值``), never an internal key."""
         if self.cell:
             return f"{self.sheet}!{self.cell}" if self.sheet else self.cell
-        return f"{self.path}·{self.field}" if self.field else self.path
+        where = self.path.replace("/", "·")
+        field = FIELD_LABELS.get(self.field) or FIELD_LABELS.get(self.field.split(".")[-1], "")
+        row = FIELD_LABELS.get(self.field.split(".")[0], "") if "." in self.field else ""
+        return " ".join(x for x in (where, row, field) if x) or "整表"
 
 
 @dataclass(frozen=True)

@@ -434,9 +434,10 @@ case("f05-yunnan-criteria-table.xlsx",
 
 case("f06-project-table.xlsx",
      "A 项目支出绩效自评表 (项目名称/主管部门/实施单位 header) with a score above its weight: 保洁面积 22 of 20, and "
-     "the total 102 its author added up.",
+     "the total 102 its author added up (above the 100 points there are: an error of its own).",
      form="project", layout="foreign", total="100", grade="优", stated_total="102", stated_grade="优",
-     issues=[c("H9", "score-exceeds-weight", "项目自评表"), c("H16", "total-differs", "项目自评表")],
+     issues=[c("H9", "score-exceeds-weight", "项目自评表"), c("H16", "total-differs", "项目自评表"),
+             c("H16", "score-exceeds-weight", "项目自评表")],
      recipe=("foreign", {"builder": "project"}))
 
 case("f07-unmappable-3e-framework.xlsx",
@@ -491,18 +492,14 @@ case("f10-goals-seed001-basic-expenditure.xlsx",
            "the 4337.21 slip at D5 goes unreported",
      recipe=("foreign", {"builder": "goals", "variant": "basic"}))
 
-SEED004_MISSING = [5, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 25, 29, 30, 38]
+SEED004_JUDGED = [5, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 25, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38]
 case("f11-yunnan-seed004-columns.xlsx",
      "The Yunnan table with exactly seed 004's columns (一级 | 二级 | 三级(分值) | 得分 | 指标解释 | 评价标准 | "
-     "参考数据来源): no 实际完成值, so the rule-scored leaves cannot be recomputed and count 0 (as documented in "
-     "xltools.scoring); each must say its value is missing.  The total row's 优 must be located (E39).",
-     form="yunnan", layout="foreign", total="63.5", grade="中", stated_total="99.66", stated_grade="优",
-     issues=[c(f"D{r}", "missing-value", "评价表") for r in SEED004_MISSING]
-     + [c("D39", "total-differs", "评价表"), c("E39", "grade-differs", "评价表")],
-     xfail="BUG: grade-differs has no cell when the grade is written without '等级：' (the foreign reader records "
-           "the grade cell only for the 等级：X form), and missing-reason is demanded on every leaf that "
-           "could not be recomputed although the unit deducted nothing there (its points were lost only for want "
-           "of a value, which missing-value already says)",
+     "参考数据来源): no 实际完成值, so it is scored from its typed scores (99.66, the sum of column D), with one "
+     "rule-not-reapplied review per leaf whose rule needs a value (every leaf but the 人工评分 ones: rows 6-11, "
+     "24, 26-28 are manual), and 服务对象满意度's 1.5 of 2 without a reason (D30).",
+     form="yunnan", layout="foreign", total="99.66", grade="优", stated_total="99.66", stated_grade="优",
+     issues=[c(f"D{r}", "rule-not-reapplied", "评价表") for r in SEED004_JUDGED] + [c("D30", "missing-reason", "评价表")],
      recipe=("foreign", {"builder": "yunnan", "variant": "seed004"}))
 
 

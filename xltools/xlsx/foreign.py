@@ -1,20 +1,33 @@
-"""Read a 自评表 in the official layout that xltools did not make (the way units have always
-filled them): find the indicator header row by its column titles, the funding block by its
-labels, follow merged 一级/二级 cells, and map the table onto the closest form spec — or say
-clearly why it cannot.
+"""Read a 自评表 that xltools did not make (the way units have always filled them): find the
+indicator header row by its column titles, the funding block by its labels, follow merged or
+once-typed 一级/二级 labels, and map the table onto the closest shipped form — or say clearly why
+it cannot.
+
+The form gives the table its **rules and structure**; the file gives its **weights, names and
+typed scores**.  Groups and leaves are mapped to the form's by tolerant name (spaces,
+punctuation, full width, the aliases the form's YAML lists under ``foreign``) and then by
+position within their group; a leaf the form lacks is scored by the rule its columns imply.
+Summary rows (小计/合计/总计/总分, or a row holding the sum of the rows above) are stated
+subtotals and totals, never leaves.  A table without an 实际完成值 column is scored from its
+typed scores, with one review issue per leaf whose rule cannot be re-applied.
 """
 from __future__ import annotations
 
 import re
-from dataclasses import replace
+import unicodedata
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
 
 from ..errors import WorkbookError
 from ..model import Entry, Filing, Form, FundingRow, Group, Leaf, key
-from ..parse import parse
+from ..num import HUNDRED, ZERO, fmt
+from ..parse import Value, parse
+from ..rules.judged import Manual
 from ..rules.national import National
-from ..spec import load_form
+from ..spec import builtin_ids, load_form
+from ..validation import Issue, Location
+from .cells import a1
 from .package import Book, Grid
 from .reader import Reading, check_complete, in_range
 
@@ -32,7 +45,16 @@ FUNDING_HEADERS = (("年初预算数", "initial"), ("全年预算数", "budget")
 FUNDING_LABELS = (("财政拨款", "fiscal"), ("上年结转", "carryover"), ("其他资金", "other"), ("基本支出", "basic"),
                   ("项目支出", "projects"), ("合计", "total"), ("年度资金总额", "total"), ("资金总额", "total"),
                   ("支出总额", "total"))
-WEIGHT_IN_NAME = re.compile(r"^(.*?)[（(]\s*(\d+(?:\.\d+)?)\s*分?\s*[)）]\s*$")
+#: A weight written in a label: 产出指标（50分）, 绩效目标可行性(2分), 数量指标 (20).
+WEIGHT_IN_LABEL = re.compile(r"[（(]\s*(\d+(?:\.\d+)?)\s*分\s*[)）]")
+WEIGHT_AT_END = re.compile(r"[（(]\s*(\d+(?:\.\d+)?)\s*[)）]$")
+#: A goal cell: 目标1, 目标一：市容市貌督察管理, 目标1（30分）市容市貌督察管理.
+GOAL = re.compile(r"^目标([0-9一二三四五六七八九十]+)[：:、.．\-—]*(.*)$")
+CHINESE_DIGITS = {c: i for i, c in enumerate("零一二三四五六七八九十")}
+SUMMARY = ("小计", "合计", "总计", "总分")
+TOTAL_ONLY = ("总计", "总分")
+PUNCTUATION = re.compile(r"[\s“”\"'‘’、，,。.：:;；()（）\[\]【】<>《》\-—_·/]")
+UNIT_LABELS = ("部门名称", "单位名称", "填报单位", "预算单位", "实施单位", "主管部门", "项目单位", "项目名称")
 SCAN_ROWS = 80
 
 
@@ -40,11 +62,43 @@ def _norm(text: str) -> str:
     return re.sub(r"\s+", "", text)
 
 
-def _split_weight(text: str) -> tuple[str, Decimal | None]:
-    m = WEIGHT_IN_NAME.match(_norm(text))
+def canon(text: str) -> str:
+    """A name as compared: full width folded, spaces and punctuation gone."""
+    return PUNCTUATION.sub("", unicodedata.normalize("NFKC", text or "")).lower()
+
+
+@dataclass(frozen=True)
+class Label:
+    name: str  # 目标1 for a goal cell; else the label without its weight
+    weight: Decimal | None = None
+    title: str = ""  # a goal's own name (市容市貌督察管理)
+
+
+def split_label(text: str) -> Label:
+    """产出指标（50分） -> 产出指标, 50; 目标1：市容市貌督察管理（30分） -> 目标1, 30, 市容市貌督察管理."""
+    t = _norm(text)
+    weight = None
+    m = WEIGHT_IN_LABEL.search(t) or WEIGHT_AT_END.search(t)
     if m:
-        return m.group(1), Decimal(m.group(2))
-    return _norm(text), None
+        weight = Decimal(m.group(1))
+        t = t[:m.start()] + t[m.end():]
+    g = GOAL.match(t)
+    if g:
+        number = g.group(1)
+        n = int(number) if number.isdigit() else _chinese_number(number)
+        return Label(f"目标{n}", weight, g.group(2).strip("：:、.．-— "))
+    return Label(t, weight)
+
+
+def _chinese_number(text: str) -> int:
+    if text == "十":
+        return 10
+    if text.startswith("十"):
+        return 10 + CHINESE_DIGITS[text[1]]
+    if "十" in text:
+        tens, _, ones = text.partition("十")
+        return CHINESE_DIGITS[tens] * 10 + (CHINESE_DIGITS[ones] if ones else 0)
+    return CHINESE_DIGITS[text]
 
 
 def used_columns(grid: Grid) -> list[int]:
@@ -94,146 +148,378 @@ def read_foreign(book: Book) -> Reading:
                             f"工作表：{sheets}。如果这是别的表格，请换用自评表；如果表头文字不同，请改成标准列名。")
     grid, header_row, cols = found
     check_complete(book, grid)
-    rows, total_row = _indicator_rows(grid, header_row, cols)
+    rows = _table_rows(grid, header_row, cols)
     form = _match_form(name, grid, rows, header_row)
-    return _build(book, grid, form, rows, cols, total_row, header_row)
+    return _build(book, grid, form, rows, cols, header_row)
 
 
-def _indicator_rows(grid: Grid, header_row: int, cols: dict[str, int]):
-    """[(row, l1, l2, l3)], and the 总分 row (or None)."""
-    out = []
+# ---------------------------------------------------------------------------------------------
+# The table's rows
+
+
+@dataclass
+class Row:
+    r: int
+    l1: str
+    l2: str
+    l3: str
+    summary: str = ""  # "" leaf; "sub" a 小计/合计 inside the table; "total" the last one
+    l1_cell: tuple[int, int] | None = None
+    l2_cell: tuple[int, int] | None = None
+
+
+def _table_rows(grid: Grid, header_row: int, cols: dict[str, int]) -> list[Row]:
+    out: list[Row] = []
     l1 = l2 = ""
+    l1_cell = l2_cell = None
     blank_run = 0
     columns = [c for c in used_columns(grid) if c <= max(cols.values())]  # the table's own columns
-    for r in range(header_row + 1, min(grid.max_row, header_row + 2000) + 1):
+    label_cols = [c for c in columns if c <= cols["l3"]]
+    last = min(grid.max_row, header_row + 2000)
+    for r in range(header_row + 1, last + 1):
         texts = {c: _norm(grid.text(r, c)) for c in columns}
-        if any(t.startswith(("总分", "合计")) for c, t in texts.items() if c <= cols.get("l3", 3)):
-            return out, r
         if any(t.startswith("备注") for c, t in texts.items() if c < 2):
-            return out, None
+            break
         if not any(texts.values()):
             blank_run += 1
             if blank_run >= 5:
-                return out, None
+                break
             continue
         blank_run = 0
-        v1 = _merged_text(grid, r, cols.get("l1"))
-        v2 = _merged_text(grid, r, cols.get("l2"))
-        l1 = v1 or l1
-        l2 = v2 if v2 else (l2 if not v1 else "")
-        l3 = grid.text(r, cols["l3"])
-        if not l3 and not grid.text(r, cols.get("weight", cols["l3"])):
+        summary = next((t for c in label_cols for t in [texts.get(c, "")] if t.startswith(SUMMARY)), "")
+        if summary:
+            kind = "total" if summary.startswith(TOTAL_ONLY) or not _leaf_follows(grid, r, cols, last) else "sub"
+            out.append(Row(r, l1, l2, grid.text(r, cols["l3"]), kind, l1_cell, l2_cell))
+            if kind == "total":
+                break
             continue
-        out.append((r, l1, l2, l3))
-    return out, None
+        v1, c1 = _merged_text(grid, r, cols.get("l1"))
+        v2, c2 = _merged_text(grid, r, cols.get("l2"))
+        if v1:
+            if _norm(v1) != _norm(l1) or c1 != l1_cell:
+                l2, l2_cell = "", None  # a new 一级 group: its 二级 labels start again
+            l1, l1_cell = v1, c1
+        if v2:
+            l2, l2_cell = v2, c2
+        l3 = grid.text(r, cols["l3"])
+        if not l3 and grid.value(r, cols.get("weight", cols["l3"])) in (None, "") \
+                and grid.value(r, cols.get("score", cols["l3"])) in (None, ""):
+            continue
+        out.append(Row(r, l1, l2, l3, "", l1_cell, l2_cell))
+    return out
 
 
-def _merged_text(grid: Grid, r: int, c: int | None) -> str:
+def _leaf_follows(grid: Grid, r: int, cols: dict[str, int], last: int) -> bool:
+    """Does an indicator row come after row ``r`` (then a 合计 there is a subtotal)?"""
+    for rr in range(r + 1, min(last, r + 40) + 1):
+        name = _norm(grid.text(rr, cols["l3"]))
+        if name.startswith(SUMMARY) or any(_norm(grid.text(rr, c)).startswith("备注") for c in (0, 1)):
+            return False
+        if name and any(grid.value(rr, cols[k]) not in (None, "") for k in ("weight", "score") if k in cols):
+            return True
+    return False
+
+
+def _merged_text(grid: Grid, r: int, c: int | None) -> tuple[str, tuple[int, int] | None]:
     if c is None:
-        return ""
+        return "", None
     rr, cc = grid.merged_top_left(r, c)
-    return grid.text(rr, cc)
+    return grid.text(rr, cc), (rr, cc)
 
 
-def _match_form(name: str, grid: Grid, rows, header_row: int) -> Form:
-    level1 = []
-    for _, l1, _, _ in rows:
-        n, _ = _split_weight(l1)
+# ---------------------------------------------------------------------------------------------
+# Which form: the knowledge is in each shipped form's YAML (``foreign:``), never here
+
+
+def _match_form(name: str, grid: Grid, rows: list[Row], header_row: int) -> Form:
+    level1: list[str] = []
+    for row in rows:
+        n = split_label(row.l1).name if not row.summary else ""
         if n and n not in level1:
             level1.append(n)
-    names = set(level1)
-    if names & {"投入", "过程", "产出", "效果"} and len(names & {"投入", "过程", "产出", "效果"}) >= 2:
-        return load_form("yunnan")
-    if len(names & {"运行成本", "管理效率", "履职效能", "社会效应", "可持续发展能力"}) >= 2:
-        return load_form("hubei")
-    if any(re.match(r"^目标\d+$", n) for n in names):
-        return load_form("goals")
-    if names and names <= {"产出指标", "效益指标", "满意度指标"}:
-        title = " ".join(grid.text(r, c) for r in range(0, header_row) for c in used_columns(grid))
-        return load_form("project" if "项目名称" in title or "项目支出" in title else "dept")
+    title = " ".join(grid.text(r, c) for r in range(0, header_row) for c in used_columns(grid))
+    best, best_score = None, 0.0
+    for form_id in builtin_ids():
+        form = load_form(form_id)
+        score = _form_fit(form.foreign, level1, title)
+        if score > best_score:
+            best, best_score = form, score
+    if best is not None:
+        return best
     shown = "、".join(level1) or "（没有读到一级指标）"
-    raise WorkbookError(f"{name}：无法对应到已知表式。读到的一级指标为：{shown}；支持的表式是全国通用格式（产出/效益/满意度指标）、"
-                        "按绩效目标（目标1/目标2…）、湖北（运行成本/管理效率…）和云南（投入/过程/产出/效果）。")
+    known = "；".join(f"{load_form(i).title}（{'/'.join(load_form(i).foreign.get('level1', ())) or '目标1/目标2…'}）"
+                     for i in builtin_ids() if load_form(i).foreign)
+    raise WorkbookError(f"{name}：无法对应到已知表式。读到的一级指标为：{shown}；支持的表式：{known}。"
+                        "按绩效目标分配分值的表，一级指标写成“目标1（30分）…”或“目标1：名称（30分）”即可。")
 
 
-def _build(book: Book, grid: Grid, form: Form, rows, cols, total_row, header_row) -> Reading:
+def _form_fit(spec: dict, level1: list[str], title: str) -> float:
+    if not spec or not level1:
+        return 0
+    if spec.get("goals"):
+        return 10 if sum(1 for n in level1 if GOAL.match(n)) >= max(1, len(level1) // 2) else 0
+    aliases = spec.get("aliases", {})
+    names = {canon(x) for n in spec.get("level1", ()) for x in (n, *aliases.get(n, ()))}
+    hits = sum(1 for n in level1 if canon(n) in names)
+    if spec.get("only") and hits < len(level1):
+        return 0
+    if hits < spec.get("min", 2 if len(names) > 2 else 1):
+        return 0
+    return hits + (0.5 if any(word in title for word in spec.get("title", ())) else 0)
+
+
+# ---------------------------------------------------------------------------------------------
+# The file's own tree, mapped onto the form's
+
+
+@dataclass
+class FileGroup:
+    name: str  # the form's group name where it maps, else the file's
+    spec: Group | None
+    weight: Decimal | None = None
+    weight_at: tuple[int, int] | None = None
+    first_row: int | None = None
+    children: dict[str, "FileGroup"] = field(default_factory=dict)
+    leaves: list[tuple[Row, str, Decimal | None, tuple[int, int] | None]] = field(default_factory=list)
+    stated: object = None
+    stated_at: tuple[int, int] | None = None
+
+    def leaf_weight(self) -> Decimal:
+        own = sum((w or ZERO for _, _, w, _ in self.leaves), ZERO)
+        return own + sum((c.leaf_weight() for c in self.children.values()), ZERO)
+
+
+def _find(nodes, name: str, aliases: dict[str, list[str]]) -> Group | Leaf | None:
+    """The node of ``nodes`` a file's name stands for: same name (tolerant), an alias, or a unique
+    prefix (a name cut short or lengthened)."""
+    c = canon(name)
+    if not c:
+        return None
+    for node in nodes:
+        if canon(node.name) == c or c in (canon(a) for a in aliases.get(node.name, ())):
+            return node
+    prefixed = [n for n in nodes if min(len(canon(n.name)), len(c)) >= 2
+                and (canon(n.name).startswith(c) or c.startswith(canon(n.name)))]
+    return prefixed[0] if len(prefixed) == 1 else None
+
+
+def _number_cell(grid: Grid, r: int, c: int | None) -> Decimal | None:
+    if c is None:
+        return None
+    value = _typed(grid.get(r, c))
+    v = parse(value)
+    return v.number if v.is_number and not v.ratio else None
+
+
+def _tree(grid: Grid, form: Form, rows: list[Row], cols: dict[str, int]) -> tuple[dict[str, FileGroup], list[Row]]:
+    aliases = form.foreign.get("aliases", {})
+    top: dict[str, FileGroup] = {}
+    summaries: list[Row] = []
+    for row in rows:
+        if row.summary:
+            summaries.append(row)
+            continue
+        lab1 = split_label(row.l1)
+        spec1 = _find(form.indicators, lab1.name, aliases) if lab1.name else None
+        n1 = spec1.name if isinstance(spec1, Group) else (lab1.name or "其他")
+        g1 = top.setdefault(n1, FileGroup(n1, spec1 if isinstance(spec1, Group) else None, first_row=row.r))
+        if lab1.weight is not None and g1.weight is None:
+            g1.weight, g1.weight_at = lab1.weight, row.l1_cell
+        lab2 = split_label(row.l2)
+        lab3 = split_label(row.l3)
+        spec_children = g1.spec.children if g1.spec is not None else ()
+        if lab2.name:
+            spec2 = _find([n for n in spec_children if isinstance(n, Group)], lab2.name, aliases)
+            n2 = spec2.name if spec2 is not None else lab2.name
+        else:  # no 二级 label: the group of the form that holds this leaf
+            spec2 = next((g for g in spec_children if isinstance(g, Group)
+                          and _find([x for x in g.children if isinstance(x, Leaf)], lab3.name, aliases)), None)
+            n2 = spec2.name if spec2 is not None else "其他"
+        g2 = g1.children.setdefault(n2, FileGroup(n2, spec2 if isinstance(spec2, Group) else None, first_row=row.r))
+        if lab2.weight is not None and g2.weight is None:
+            g2.weight, g2.weight_at = lab2.weight, row.l2_cell
+        weight = _number_cell(grid, row.r, cols.get("weight"))
+        weight_at = (row.r, cols["weight"]) if "weight" in cols else None
+        if weight is None and lab3.weight is not None:
+            weight, weight_at = lab3.weight, (row.r, cols["l3"])
+        if not lab3.name and weight is not None and not g2.leaves and not g2.children and row.l2_cell == (row.r, cols.get("l2")):
+            if g2.weight is None:  # a 二级 label row carrying the group's weight, its leaves below
+                g2.weight, g2.weight_at = weight, weight_at
+            continue
+        if not lab3.name and weight is not None and _is_sum(grid, row, cols, g1, g2, weight):
+            row.summary = "sub"
+            summaries.append(row)
+            continue
+        g2.leaves.append((row, lab3.name, weight, weight_at))
+    return top, summaries
+
+
+def _is_sum(grid: Grid, row: Row, cols, g1: FileGroup, g2: FileGroup, weight: Decimal) -> bool:
+    """A row with no name whose weight is the sum of the leaves above it in its group."""
+    return weight in (g2.leaf_weight(), g1.leaf_weight()) and bool(g2.leaves or g1.children)
+
+
+def _assign_summaries(grid: Grid, top: dict[str, FileGroup], summaries: list[Row], cols):
+    """Each 小计 to the group it closes: the innermost group whose leaves above add up to its weight;
+    else the 二级 group when its 一级 group goes on below, else the 一级 group.  Returns the total row."""
+    total = None
+    for row in summaries:
+        if row.summary == "total":
+            total = row
+            continue
+        weight = _number_cell(grid, row.r, cols.get("weight"))
+        score_value = _typed(grid.get(row.r, cols["score"])) if "score" in cols else None
+        g1 = _last_group_before(top.values(), row.r)
+        if g1 is None:
+            continue
+        g2 = _last_group_before(g1.children.values(), row.r)
+        target = g1
+        if g2 is not None:
+            above = lambda g: sum((w or ZERO for lr, _, w, _ in g.leaves if lr.r < row.r), ZERO)  # noqa: E731
+            continues = any(lr.r > row.r for c in g1.children.values() for lr, *_ in c.leaves)
+            if weight is not None and weight == above(g2) and weight != g1.leaf_weight():
+                target = g2
+            elif weight is None and continues:
+                target = g2
+            elif weight is not None and weight != g1.leaf_weight() and continues:
+                target = g2
+        if weight is not None and target.weight is None:
+            target.weight, target.weight_at = weight, (row.r, cols["weight"])
+        target.stated = score_value
+        target.stated_at = (row.r, cols["score"]) if "score" in cols else None
+    return total
+
+
+def _last_group_before(groups, r: int) -> FileGroup | None:
+    found = None
+    for g in groups:
+        first = min((lr.r for lr, *_ in g.leaves), default=None)
+        inner = [lr.r for c in g.children.values() for lr, *_ in c.leaves]
+        first = min([x for x in [first] + inner if x is not None], default=None)
+        if first is not None and first < r:
+            found = g
+    return found
+
+
+# ---------------------------------------------------------------------------------------------
+# The filing
+
+
+def _build(book: Book, grid: Grid, form: Form, rows: list[Row], cols, header_row) -> Reading:
     reading = Reading(source=book.path, kind="foreign", filing=None, sheet=grid.name, columns=dict(cols))  # type: ignore[arg-type]
-    spec_leaves = {p[-1]: p for p, _ in form.leaves()}
+    top, summaries = _tree(grid, form, rows, cols)
+    total_row = _assign_summaries(grid, top, summaries, cols)
     national = form.layout == "national"
-    groups: dict[tuple[str, ...], list[Leaf]] = {}
+    no_actual = "actual" not in cols
+    aliases = form.foreign.get("aliases", {})
     entries: dict[str, Entry] = {}
-    level1_weights: dict[str, Decimal] = {}
-    order: list[tuple[str, ...]] = []
-    for r, l1, l2, l3 in rows:
-        g1, w1 = _split_weight(l1)
-        g2, _ = _split_weight(l2)
-        if w1 is not None:
-            level1_weights[g1] = w1
-        name, w3 = _split_weight(l3)
-        weight_text = grid.value(r, cols["weight"]) if "weight" in cols else None
-        weight = parse(weight_text).number if parse(weight_text).is_number else w3
-        if not national and name in spec_leaves:
-            path = spec_leaves[name]
-        else:
-            parent = (g1, g2) if g2 else (g1, "其他")
-            leaf = Leaf(name=name or f"第{r + 1}行", weight=weight if weight is not None else Decimal(0), rule=National())
-            groups.setdefault(parent, [])
-            if any(x.name == leaf.name for x in groups[parent]):
-                leaf = replace(leaf, name=f"{leaf.name}（第{r + 1}行）")
-            groups[parent].append(leaf)
-            if parent not in order:
-                order.append(parent)
-            path = parent + (leaf.name,)
-        raw = {k: grid.value(r, cols[k]) if k in cols else None for k in ("target", "actual", "score")}
-        op = grid.text(r, cols["op"]) if "op" in cols else ""
-        if op in ("≥", ">", "≤", "<", "=") and raw["target"] is not None and parse(raw["target"]).op is None:
-            target_value = parse(raw["target"])
-            raw["target"] = op + (target_value.display() if target_value.is_number else str(raw["target"]))
-        entries[key(path)] = Entry(target=_typed(raw["target"]), actual=_typed(raw["actual"]),
-                                   score=_typed(raw["score"]), reason=grid.text(r, cols["reason"]) if "reason" in cols else None)
-        reading.rows[key(path)] = r
-        reading.group_rows.setdefault(key(path[:1]), r)
-        reading.group_rows.setdefault(key(path[:2]), r)
-    if national:
-        form = _national_form(form, order, groups, level1_weights)
-    else:
-        form = form.with_leaves({p: ls for p, ls in groups.items() if form.find(p) is not None})
+    stated_subtotals: dict[str, object] = {}
+    nodes = []
+    spec_order = [n.name for n in form.indicators]
+    for g1 in sorted(top.values(), key=lambda g: (spec_order.index(g.name) if g.name in spec_order else 99, g.first_row)):
+        children = []
+        for g2 in g1.children.values():
+            leaves = _leaves(reading, grid, form, g2, cols, national, no_actual, aliases, (g1.name, g2.name), entries)
+            spec_w = g2.spec.weight if g2.spec is not None and national else None
+            children.append(Group(g2.name, g2.weight if g2.weight is not None else spec_w, tuple(leaves)))
+            _group_spots(reading, g2, (g1.name, g2.name), stated_subtotals)
+        spec_w = g1.spec.weight if g1.spec is not None and national else None
+        nodes.append(Group(g1.name, g1.weight if g1.weight is not None else spec_w, tuple(children)))
+        _group_spots(reading, g1, (g1.name,), stated_subtotals)
+    form = replace(form, indicators=tuple(nodes))
     funding, stated = _funding(grid, header_row, reading)
     if stated.get("weight") is not None and form.funding is not None:
         form = replace(form, funding=replace(form.funding, weight=stated["weight"]))
-    totals = _totals(grid, total_row, cols, reading) if total_row is not None else {}
-    unit, year = _unit_year(grid, header_row)
+    totals = _totals(grid, total_row.r, cols, reading) if total_row is not None else {}
+    unit, year = unit_year(grid, header_row)
     reading.filing = Filing(form=form, unit=unit, year=year, funding=funding, entries=entries,
                             stated_rate=stated.get("rate"), stated_funding_score=stated.get("score"),
+                            stated_subtotals=stated_subtotals,
                             stated_total=totals.get("total"), stated_grade=totals.get("grade"))
     return reading
 
 
-def _typed(value):
-    """A foreign cell as typed: numbers as Decimal, text as text."""
-    if isinstance(value, float):
-        return Decimal(repr(value)) if in_range(value) else repr(value)  # too big: text, flagged by the parser
+def _group_spots(reading: Reading, g: FileGroup, path: tuple[str, ...], stated_subtotals: dict) -> None:
+    k = key(path)
+    if g.weight_at is not None:
+        reading.spots[(k, "weight")] = g.weight_at
+    if g.stated is not None:
+        stated_subtotals[k] = g.stated
+        if g.stated_at is not None:
+            reading.spots[(k, "score")] = g.stated_at
+
+
+def _leaves(reading: Reading, grid: Grid, form: Form, g: FileGroup, cols, national: bool, no_actual: bool,
+            aliases, parent: tuple[str, ...], entries: dict) -> list[Leaf]:
+    spec_leaves = [n for n in (g.spec.children if g.spec is not None else ()) if isinstance(n, Leaf)]
+    matched: dict[int, Leaf] = {}
+    free = list(spec_leaves)
+    for i, (_, name, _, _) in enumerate(g.leaves):
+        found = _find(free, name, aliases)
+        if found is not None:
+            matched[i] = found
+            free.remove(found)
+    rest = [i for i in range(len(g.leaves)) if i not in matched]
+    if len(rest) == len(free):  # renamed leaves: by position within the group
+        matched.update(zip(rest, free))
+    out: list[Leaf] = []
+    for i, (row, name, weight, weight_at) in enumerate(g.leaves):
+        r = row.r
+        raw = {k: _typed(grid.get(r, cols[k])) if k in cols else None for k in ("target", "actual", "score")}
+        op = grid.text(r, cols["op"]) if "op" in cols else ""
+        if op in ("≥", ">", "≤", "<", "=") and raw["target"] is not None and parse(raw["target"]).op is None:
+            target_value = parse(raw["target"])
+            raw["target"] = op + (target_value.display() if target_value.is_number else str(raw["target"]))
+        spec = matched.get(i)
+        leaf_name = name or f"第{r + 1}行"
+        if weight is None:
+            weight = spec.weight if spec is not None else ZERO
+        if spec is not None:
+            leaf = replace(spec, name=leaf_name, weight=weight)
+        elif national:
+            leaf = Leaf(name=leaf_name, weight=weight, rule=National())
+        else:  # a leaf the form lacks: the rule its columns imply
+            numbers = parse(raw["target"]).is_number and parse(raw["actual"]).is_number
+            leaf = Leaf(name=leaf_name, weight=weight, rule=National() if numbers else Manual())
+        if no_actual and not leaf.rule.judged:
+            reading.issues.append(Issue("rule-not-reapplied", "review",
+                                        Location("", "", grid.name, a1(r, cols.get("score", cols["l3"]))),
+                                        f"“{leaf_name}”：表中没有实际完成值，无法按评价标准复核得分，按填报得分{_shown(raw['score'])}计"))
+            leaf = replace(leaf, rule=Manual(criteria=leaf.criteria()), derive=None)
+        if any(x.name == leaf.name for x in out):
+            leaf = replace(leaf, name=f"{leaf.name}（第{r + 1}行）")
+        out.append(leaf)
+        path = parent + (leaf.name,)
+        entries[key(path)] = Entry(target=raw["target"], actual=raw["actual"], score=raw["score"],
+                                   reason=grid.text(r, cols["reason"]) if "reason" in cols else None)
+        reading.rows[key(path)] = r
+        if weight_at is not None and "weight" not in cols:
+            reading.spots[(key(path), "weight")] = weight_at
+        reading.group_rows.setdefault(key(parent[:1]), r)
+        reading.group_rows.setdefault(key(parent), r)
+    return out
+
+
+def _shown(value) -> str:
+    v = parse(value)
+    return v.display() if v.is_number else "（空）" if v.is_blank else v.text
+
+
+def _typed(cell):
+    """A foreign cell as typed: numbers as Decimal, percent-formatted numbers as percentages (what
+    Excel shows: 0.985 formatted 0.0% is 98.5%), text as text."""
+    value = getattr(cell, "value", cell)
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, (float, int)):
+        if not in_range(value):
+            return repr(value)  # too big: text, flagged by the parser
+        number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+        if "%" in getattr(cell, "fmt", ""):
+            shown = fmt(number * HUNDRED, 6)
+            return Value("number", text=f"{shown}%", number=number, unit="%", ratio=True)
+        return number
     return value
-
-
-def _national_form(base: Form, order, groups, level1_weights) -> Form:
-    spec_top = {n.name: n for n in base.indicators}
-    top: dict[str, list] = {}
-    for parent in order:
-        top.setdefault(parent[0], []).append(parent)
-    nodes = []
-    for name in list(spec_top) + [n for n in top if n not in spec_top]:
-        spec = spec_top.get(name)
-        weight = level1_weights.get(name, spec.weight if spec is not None else None)
-        children = []
-        spec_children = {c.name: c for c in spec.children} if spec is not None else {}
-        for child in spec_children.values():
-            children.append(Group(child.name, child.weight, tuple(groups.get((name, child.name), ()))))
-        for parent in top.get(name, []):
-            if parent[1] not in spec_children:
-                children.append(Group(parent[1], None, tuple(groups[parent])))
-        nodes.append(Group(name, weight, tuple(children)))
-    return replace(base, indicators=tuple(nodes))
 
 
 def _funding(grid: Grid, header_row: int, reading: Reading):
@@ -260,7 +546,7 @@ def _funding_rows(grid: Grid, header: int, cols: dict[str, int], stop: int, read
         name = next((n for title, n in FUNDING_LABELS if title in label), None)
         if name is None or name in rows:
             continue
-        values = {k: _typed(grid.value(r, cols[k])) for k in ("initial", "budget", "spent") if k in cols}
+        values = {k: _typed(grid.get(r, cols[k])) for k in ("initial", "budget", "spent") if k in cols}
         rows[name] = FundingRow(**values)
         for k in ("initial", "budget", "spent"):
             if k in cols:
@@ -268,7 +554,7 @@ def _funding_rows(grid: Grid, header: int, cols: dict[str, int], stop: int, read
         if name == "total":
             for k in ("weight", "rate", "score"):
                 if k in cols:
-                    stated[k] = _typed(grid.value(r, cols[k]))
+                    stated[k] = _typed(grid.get(r, cols[k]))
                     reading.spots[("资金情况", k)] = (r, cols[k])
     if not isinstance(stated.get("weight"), Decimal):
         stated["weight"] = None
@@ -278,8 +564,10 @@ def _funding_rows(grid: Grid, header: int, cols: dict[str, int], stop: int, read
 def _totals(grid: Grid, r: int, cols, reading: Reading) -> dict:
     out = {}
     if "score" in cols:
-        out["total"] = _typed(grid.value(r, cols["score"]))
+        out["total"] = _typed(grid.get(r, cols["score"]))
         reading.spots[("总分", "score")] = (r, cols["score"])
+    if "weight" in cols:
+        reading.spots[("总分", "weight")] = (r, cols["weight"])
     for c in used_columns(grid):
         text = _norm(grid.text(r, c))
         m = re.search(r"等级[：:]?(.+)$", text)
@@ -292,19 +580,39 @@ def _totals(grid: Grid, r: int, cols, reading: Reading) -> dict:
     return out
 
 
-def _unit_year(grid: Grid, header_row: int) -> tuple[str, int | None]:
-    unit, year = "", None
+#: 2023年度 in a title or a cell; 年度：2023 / 年度 | 2023.
+YEAR = re.compile(r"((?:19|20)\d\d)\s*年度")
+YEAR_LABEL = re.compile(r"^(?:评价|自评|预算)?年度[：:]?((?:19|20)\d\d)(?:年)?$")
+UNIT_LABEL = re.compile(r"^(" + "|".join(UNIT_LABELS) + r")(?:[（(][^)）]*[)）])?[：:]?(.*)$")
+
+
+def unit_year(grid: Grid, header_row: int) -> tuple[str, int | None]:
+    """The unit and the year above the table, in every usual writing: 部门名称 | XX, 单位名称：XX in one
+    cell, 填报单位（盖章）：XX, 年度 | 2023, and a title "…2023年度…" (whose text before the year is
+    the unit when no label names it)."""
+    unit, year, title_unit = "", None, ""
     columns = used_columns(grid)
     for r in range(0, header_row):
-        for c in columns:
+        for i, c in enumerate(columns):
             text = _norm(grid.text(r, c))
-            if text in ("部门名称", "项目名称", "单位名称", "预算单位", "主管部门") and not unit:
-                for cc in (x for x in columns if x > c):
-                    if grid.text(r, cc):
-                        unit = grid.text(r, cc)
-                        break
-            m = re.search(r"(20\d\d)\s*年度", text)
-            if m and year is None:
-                year = int(m.group(1))
+            if not text:
+                continue
+            m = UNIT_LABEL.match(text)
+            if m and not unit:
+                rest = re.split(r"(?:单位[：:]|金额单位|（?单位：)", m.group(2))[0].strip("：: ")
+                unit = rest or next((grid.text(r, cc).strip() for cc in columns[i + 1:] if grid.text(r, cc).strip()), "")
+            y = YEAR_LABEL.match(text)
+            if y and year is None:
+                year = int(y.group(1))
+            elif text in ("年度", "评价年度", "自评年度") and year is None:
+                nxt = next((grid.text(r, cc) for cc in columns[i + 1:] if grid.text(r, cc)), "")
+                found = re.search(r"(?:19|20)\d\d", nxt)
+                year = int(found.group(0)) if found else None
+            t = YEAR.search(text)
+            if t and year is None:
+                year = int(t.group(1))
+            if t and not title_unit:
+                title_unit = text[:t.start()].strip("（(【[")
+    if not unit and title_unit and not title_unit.startswith(("附件", "附表")):
+        unit = title_unit
     return unit, year
-
