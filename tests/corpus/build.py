@@ -164,8 +164,6 @@ case("t07-dept-target-typed-as-text.xlsx",
      "is not a number.",
      **DEPT, total="88.43", grade="良",
      issues=[c("F11", "not-a-number"), c("I11", "missing-score")],
-     xfail="BUG: a target typed as text next to a number actual gets no not-a-number issue (only the mirror "
-           "case, actual text / target number, is reported); the leaf is silently treated as 定性",
      recipe=uno("dept-2023", U, ("clear", S, "E11"), ("text", S, "F11", "≥100件")))
 
 case("t08-zhuzhou-amount-as-text.xlsx",
@@ -173,10 +171,6 @@ case("t08-zhuzhou-amount-as-text.xlsx",
      "'1,112.67'.  The sheet's 执行率 and 资金得分 formulas see text and give 0, so the workbook shows 90 (优). "
      "The reader must flag G4 and score what the sheet scores.",
      **DEPT, total="90", grade="优", issues=[c("G4", "not-a-number")],
-     xfail="BUG: amounts typed as text in the 资金情况 block are parsed leniently by Python ('1,112.67' -> "
-           "1112.67, rate 100%, 10 points) while the template's formulas see text (rate 0, 0 points): no issue "
-           "at G4, a recomputed total of 100 against the sheet's 90, and cached-value-differs warnings "
-           "(I4, J4, I21) that blame a missing recalculation",
      recipe=uno("zhuzhou-2021", U, ("text", S, "G4", "1,112.67")))
 
 case("t09-dept-score-overwritten-same.xlsx",
@@ -194,9 +188,6 @@ case("t11-dept-rate-overwritten.xlsx",
      "The 执行率 formula (I4, format 0.00%) overwritten by typing 100% while 842.15/856.40 = 98.34%.",
      **DEPT, total="98.43", grade="优",
      issues=[c("I4", "formula-overwritten"), c("I4", "rate-differs")],
-     xfail="BUG: a stated rate read from a cell is compared at the decimal places of its float repr: 100% "
-           "is 1.0, one place of the fraction, so any computed rate from 95% up 'agrees' with it (98.34% here); "
-           "the same 100% typed as text is flagged",
      recipe=uno("dept-2023", U, ("number", S, "I4", 1)))
 
 case("t12-dept-total-and-grade-typed.xlsx",
@@ -359,8 +350,6 @@ case("t30-hubei-input-as-text.xlsx",
      "text (no rate, 0 points for the leaf, 92.64 in total); the reader must flag P16 and score what the "
      "sheet scores.",
      **HUBEI, total="92.64", grade="优", issues=[c("P16", "not-a-number")],
-     xfail="BUG: 计算依据 typed as text are parsed leniently by Python ('2,395.00' -> 2395) while the derived-"
-           "rate formula sees text; no issue at P16 and cached-value-differs warnings instead",
      recipe=uno("hubei-2023", U, ("text", S, "P16", "2,395.00")))
 
 # ---------------------------------------------------------------------------------------------
@@ -457,9 +446,6 @@ case("t33-dept-hidden-sheet-deleted.xlsx",
      "own workbook): no longer a template, so it is read as an official layout.  Its values are consistent and "
      "must score as before.",
      form="dept", layout="foreign", total="98.43", grade="优", stated_total="98.43", stated_grade="优",
-     xfail="BUG: the foreign reader ignores the 指标方向 column (our template's, also found in official "
-           "variants): 处罚错案率 (≤, target 2%, actual 1%) is scored as 正向, 1/2×10 = 5, giving "
-           "score-differs-from-rule I13, missing-reason J13 and total-differs I29 (recomputed 93.43)",
      recipe=uno("dept-2023", ("remove_sheet", "_xltools")))
 
 case("t34-dept-weight-typed-as-text.xlsx",
@@ -468,8 +454,6 @@ case("t34-dept-weight-typed-as-text.xlsx",
      **DEPT, total="88.43", grade="良",
      issues=[c("H11", "not-a-number"), c("B11", "weights-sum"), c("I11", "cached-value-differs"),
              c("M11", "cached-value-differs")],
-     xfail="BUG: a weight typed as text is silently read as 0: no issue at H11 (only weights-sum on the "
-           "group label and cached-value-differs warnings that blame a missing recalculation)",
      recipe=uno("dept-2023", U, ("text", S, "H11", "10分")))
 
 F04_ISSUES = CASES["f04-goals-seed001-table.xlsx"]["issues"]
@@ -478,9 +462,6 @@ case("f09-goals-seed001-own-level-names.xlsx",
      "一级指标 | 三级指标.  Must read as the goals form with f04's issues.",
      form="goals", layout="foreign", total="95.32", grade="优秀", stated_total="93", stated_grade="优秀",
      issues=[tuple(i) for i in F04_ISSUES],
-     xfail="BUG: the header 绩效目标 is not a known column title, so 产出指标/效益指标 are taken as the 一级 "
-           "level and the table is mapped to the dept form (weights-sum on 产出指标 B8 and 效益指标 B13, "
-           "weights-sum and total-weight with no cell, the 目标 structure lost)",
      recipe=("foreign", {"builder": "goals", "variant": "own-names"}))
 
 case("f10-goals-seed001-basic-expenditure.xlsx",
@@ -488,8 +469,6 @@ case("f10-goals-seed001-basic-expenditure.xlsx",
      "total, the seed's slip).  DOMAIN.md's example of a sub-amount ten times its total must be caught.",
      form="goals", layout="foreign", total="95.32", grade="优秀", stated_total="93", stated_grade="优秀",
      issues=[tuple(i) for i in F04_ISSUES],
-     xfail="BUG: funding rows labelled 其中：基本支出 / 项目支出 are not read (only 财政拨款/上年结转/其他资金), so "
-           "the 4337.21 slip at D5 goes unreported",
      recipe=("foreign", {"builder": "goals", "variant": "basic"}))
 
 SEED004_JUDGED = [5, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 25, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38]
