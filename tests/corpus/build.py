@@ -68,7 +68,7 @@ RECIPES: dict[str, tuple[str, dict]] = {}
 
 
 def case(file, how, *, form, layout, total, grade, issues=(), stated_total=None, stated_grade=None,
-         xfail=None, error=None, recipe):
+         xfail=None, error=None, recipe, unit=None, year=None):
     assert file not in CASES, file
     entry = {"file": file, "how": how, "form": form, "layout": layout}
     if error is not None:
@@ -76,6 +76,8 @@ def case(file, how, *, form, layout, total, grade, issues=(), stated_total=None,
     else:
         entry.update(total=str(total), grade=grade, stated_total=None if stated_total is None else str(stated_total),
                      stated_grade=stated_grade, issues=[list(i) for i in issues])
+        if unit is not None:
+            entry.update(unit=unit, year=year)
     if xfail:
         entry["xfail"] = xfail
     CASES[file] = entry
@@ -480,6 +482,14 @@ case("f11-yunnan-seed004-columns.xlsx",
      form="yunnan", layout="foreign", total="99.66", grade="优", stated_total="99.66", stated_grade="优",
      issues=[c(f"D{r}", "rule-not-reapplied", "评价表") for r in SEED004_JUDGED] + [c("D30", "missing-reason", "评价表")],
      recipe=("foreign", {"builder": "yunnan", "variant": "seed004"}))
+
+
+# -- foreign tables typed by hand with openpyxl (issue 13): tests/corpus/hand.py --------------
+from hand import CASES as HAND  # noqa: E402  (build.py is run as a script from its folder)
+
+for _name, _spec in HAND.items():
+    case(_name, _spec["how"], layout="foreign", recipe=("hand", {}),
+         **{k: v for k, v in _spec.items() if k not in ("how", "builder")})
 
 
 # =============================================================================================
@@ -1007,6 +1017,8 @@ def build(only: set[str] | None = None) -> None:
                 image_and_chart(bases[args["base"]], dst, tmp)
             elif kind == "vba":
                 vba_button(bases[args["base"]], dst)
+            elif kind == "hand":
+                HAND[name]["builder"](dst)
             elif kind == "foreign":
                 builder = FOREIGN[args["builder"]]
                 builder(dst, args["variant"]) if "variant" in args else builder(dst)

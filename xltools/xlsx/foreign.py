@@ -186,9 +186,10 @@ def _table_rows(grid: Grid, header_row: int, cols: dict[str, int]) -> list[Row]:
                 break
             continue
         blank_run = 0
-        summary = next((t for c in label_cols for t in [texts.get(c, "")] if t.startswith(SUMMARY)), "")
+        summary = next((t for c in label_cols for t in [texts.get(c, "")] if _is_summary(t)), "")
         if summary:
-            kind = "total" if summary.startswith(TOTAL_ONLY) or not _leaf_follows(grid, r, cols, last) else "sub"
+            kind = "sub" if "小计" in summary or (
+                not summary.startswith(TOTAL_ONLY) and _leaf_follows(grid, r, cols, last)) else "total"
             out.append(Row(r, l1, l2, grid.text(r, cols["l3"]), kind, l1_cell, l2_cell))
             if kind == "total":
                 break
@@ -209,11 +210,20 @@ def _table_rows(grid: Grid, header_row: int, cols: dict[str, int]) -> list[Row]:
     return out
 
 
+def _is_summary(text: str) -> bool:
+    """小计 anywhere (目标1小计, 产出指标小计); 合计/总计/总分 at the start of a label cell."""
+    return text.startswith(SUMMARY) or "小计" in text
+
+
 def _leaf_follows(grid: Grid, r: int, cols: dict[str, int], last: int) -> bool:
-    """Does an indicator row come after row ``r`` (then a 合计 there is a subtotal)?"""
+    """Does an indicator row, or a later total, come after row ``r`` (then a 合计 there is a subtotal)?"""
+    labels = [c for c in sorted(set(cols.values())) if c <= cols["l3"]]
     for rr in range(r + 1, min(last, r + 40) + 1):
+        texts = [_norm(grid.text(rr, c)) for c in labels]
+        if any(t.startswith(SUMMARY) and "小计" not in t for t in texts):
+            return True
         name = _norm(grid.text(rr, cols["l3"]))
-        if name.startswith(SUMMARY) or any(_norm(grid.text(rr, c)).startswith("备注") for c in (0, 1)):
+        if _is_summary(name) or any(_norm(grid.text(rr, c)).startswith("备注") for c in (0, 1)):
             return False
         if name and any(grid.value(rr, cols[k]) not in (None, "") for k in ("weight", "score") if k in cols):
             return True
@@ -570,6 +580,9 @@ def _totals(grid: Grid, r: int, cols, reading: Reading) -> dict:
         reading.spots[("总分", "weight")] = (r, cols["weight"])
     for c in used_columns(grid):
         text = _norm(grid.text(r, c))
+        if re.fullmatch(r"\d+(?:\.\d+)?分", text) and "weight" not in cols:  # 合计 | 100分 | 95.5
+            reading.spots[("总分", "weight")] = (r, c)
+            continue
         m = re.search(r"等级[：:]?(.+)$", text)
         if m:
             out["grade"] = m.group(1)
