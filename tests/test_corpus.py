@@ -152,3 +152,79 @@ def test_cli_checks_the_whole_folder():
     outcomes = json.loads(run.output)
     assert len(outcomes) == len(EXPECTED)
     assert run.exit_code == 2  # the corpus has files that cannot be read (and files with errors)
+
+
+# -- issue 13: other people's tables ------------------------------------------------------------
+
+HAND = [e for e in EXPECTED if e["file"].startswith(("h", "s"))]
+
+
+def test_hand_typed_foreign_tables_cover_issue_13():
+    """≥ 20 foreign tables typed by hand (tests/corpus/hand.py), every shipped form a unit fills by hand among
+    them, and each seed report's table: 000, 001, 003, 004 here, 002 as f01/f02."""
+    assert len(HAND) >= 20
+    assert all(e["layout"] == "foreign" and "unit" in e and "year" in e for e in HAND)
+    assert {e["form"] for e in HAND} >= {"dept", "project", "goals", "hubei", "yunnan"}
+    assert {e["file"][:3] for e in HAND if e["file"].startswith("s")} == {"s00", "s01", "s03", "s04"}
+    assert "f01-seed002-annex-as-printed.xlsx" in BY_NAME
+
+
+def test_seed_slips_are_reported():
+    """001: 4337.21 above 437.21 and its stated 93; 000: parts that do not add up; 004: weights adding to 96."""
+    s01 = api.check_workbook(FILLED / "s01-seed001-goals.xlsx")
+    assert ("自评表!E5", "subamount-exceeds-total") in _issues(s01) and s01.card.stated_total == 93
+    assert ("自评表!G22", "total-differs") in _issues(s01)
+    s00 = api.check_workbook(FILLED / "s00-seed000-level-weighted.xlsx")
+    assert {"total-differs", "rate-differs"} <= s00.report.codes() and fmt(s00.card.total) == "89"
+    s04 = api.check_workbook(FILLED / "s04-seed004-yunnan-official.xlsx")
+    [weights] = [i for i in s04.report.issues if i.code == "total-weight"]
+    assert "96" in weights.message and weights.location.cell == "C37"
+    assert fmt(s04.card.total) == "95.5" and s04.card.grade == "优"
+
+
+def test_percent_cells_print_as_percentages():
+    result = api.check_workbook(FILLED / "h07-dept-percent-cells.xlsx")
+    [rate] = [i for i in result.report.issues if i.code == "rate-differs"]
+    assert "97.5%" in rate.message and "0.975" not in rate.message
+
+
+def test_location_without_a_cell_is_chinese():
+    from xltools.validation import Location
+    assert str(Location("效益指标", "weight")) == "效益指标 分值"
+    assert str(Location("资金情况", "total.spent")) == "资金情况 年度资金总额 全年执行数"
+    assert str(Location("产出指标/数量指标/案件", "score")) == "产出指标·数量指标·案件 得分"
+    assert "weight" not in str(Location("总分", "weight"))
+
+
+@pytest.mark.parametrize("text,name,weight,title", [
+    ("目标1（30分）市容市貌督察管理", "目标1", "30", "市容市貌督察管理"),
+    ("目标1：市容市貌督察管理（30分）", "目标1", "30", "市容市貌督察管理"),
+    ("目标一 市容市貌督察管理 (30分)", "目标1", "30", "市容市貌督察管理"),
+    ("目标十二", "目标12", None, ""),
+    ("目标1", "目标1", None, ""),
+    ("数量指标（20分）", "数量指标", "20", ""),
+    ("产出指标 (50分)", "产出指标", "50", ""),
+    ("绩效目标可行性(2分)", "绩效目标可行性", "2", ""),
+    ("完成督察面积（≥380平方公里）", "完成督察面积（≥380平方公里）", None, ""),
+])
+def test_labels_with_points_and_goal_names(text, name, weight, title):
+    from decimal import Decimal
+    from xltools.xlsx.foreign import split_label
+    got = split_label(text)
+    assert (got.name, got.weight, got.title) == (name, None if weight is None else Decimal(weight), title)
+
+
+@pytest.mark.parametrize("rows,unit,year", [
+    ([["某区城市管理局2023年度部门整体支出绩效自评表"]], "某区城市管理局", 2023),
+    ([["部门整体支出绩效自评表（2023年度）"], ["部门名称", "", "某区城管局"]], "某区城管局", 2023),
+    ([["自评表"], ["单位名称：某区城管执法大队"], ["年度：2022"]], "某区城管执法大队", 2022),
+    ([["自评表"], ["填报单位（盖章）：某区环卫所", "", "单位：万元"], ["年度", 2021]], "某区环卫所", 2021),
+    ([["附件2：2023年度自评表"], ["预算单位：", "某中心"]], "某中心", 2023),
+])
+def test_unit_and_year_in_every_usual_writing(rows, unit, year):
+    from xltools.xlsx.foreign import unit_year
+    from xltools.xlsx.package import CellData, Grid
+    cells = {(r, c): CellData(float(v) if isinstance(v, int) else v)
+             for r, row in enumerate(rows) for c, v in enumerate(row) if v not in ("", None)}
+    grid = Grid("t", cells, max_row=len(rows))
+    assert unit_year(grid, len(rows)) == (unit, year)
