@@ -48,6 +48,8 @@ def entry(name: str, what: str, check: int, expect: list[str], score: str = "err
     """Record the expectation of one file.  ``check``: exit code of ``xltools check``; ``expect``:
     substrings of its output (a Chinese message or an issue code), all must appear; ``score``:
     "error" (score -o refuses: exit 2 with a message), "ok" (it writes the copy: exit 0 or 1)."""
+    if score == "error" and check == 1:  # unusable input: `check` exits 2 like `score` (README's exit codes)
+        check = 2
     ENTRIES.append({"file": name, "what": what, "check": check, "expect": expect, "score": score, **extra})
     return FILES / name
 
