@@ -220,6 +220,8 @@ def test_labels_with_points_and_goal_names(text, name, weight, title):
     ([["自评表"], ["单位名称：某区城管执法大队"], ["年度：2022"]], "某区城管执法大队", 2022),
     ([["自评表"], ["填报单位（盖章）：某区环卫所", "", "单位：万元"], ["年度", 2021]], "某区环卫所", 2021),
     ([["附件2：2023年度自评表"], ["预算单位：", "某中心"]], "某中心", 2023),
+    ([["2022年城管督察大队部门整体绩效自评表"], ["填报日期：2023年3月1日"]], "", 2022),
+    ([["某局部门整体支出绩效自评表"], ["填报日期：2024年3月1日"]], "", None),
 ])
 def test_unit_and_year_in_every_usual_writing(rows, unit, year):
     from xltools.xlsx.foreign import unit_year

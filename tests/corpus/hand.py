@@ -656,3 +656,24 @@ case("s04-seed004-yunnan-official.xlsx",
              if n.split("(")[0] not in SEED004_MANUAL]
      + [c("D36", "missing-reason", "评价表"), c("C37", "total-weight", "评价表")],
      unit="安宁市城市管理综合服务中心", year=2023)
+
+
+# h18: each group's own row above its leaves, with its weight and score --------------------------------
+def h18(path):
+    body = []
+    for (a, b), (name, w, sc) in zip(GROUPS, (("产出指标", 50, 49), ("效益指标", 30, 30), ("满意度指标", 10, 10))):
+        body.append([name, None, None, None, None, w, sc, None])
+        for r in LEAVES[a:b]:
+            body.append([None, *r[1:]])
+    body[1][4:8] = ["900次", 10, 9, "上半年执法人员不足"]
+    write(path, *national("某区城市管理局2023年部门整体支出绩效自评表", [["部门名称：某区城市管理局"]], FUND_FULL, body,
+                          ["总分", None, None, None, None, 100, 98, "优"], ["A21:E21"]))
+
+
+case("h18-dept-group-rows-with-weights.xlsx",
+     "Each 一级 group typed on its own row above its leaves with its weight and score (产出指标 | 50 | 49 at row 9, "
+     "效益指标 30/30 at 15, 满意度指标 10/10 at 19), no weights in the labels, '2023年' (no 度) in the title. "
+     "巡查次数 900 of ≥1000: 9 (reason).  By hand: 10 + (9+10+10+10+10 = 49) + 30 + 10 = 99; the 总分 typed 98 "
+     "disagrees (G21).",
+     h18, form="dept", total="99", grade="优", stated_total="98", stated_grade="优",
+     issues=[c("G21", "total-differs")], unit="某区城市管理局", year=2023)

@@ -337,6 +337,14 @@ def _tree(grid: Grid, form: Form, rows: list[Row], cols: dict[str, int]) -> tupl
             g1.weight, g1.weight_at = lab1.weight, row.l1_cell
         lab2 = split_label(row.l2)
         lab3 = split_label(row.l3)
+        weight = _number_cell(grid, row.r, cols.get("weight"))
+        weight_at = (row.r, cols["weight"]) if "weight" in cols else None
+        if weight is None and lab3.weight is not None:
+            weight, weight_at = lab3.weight, (row.r, cols["l3"])
+        if not lab3.name and weight is not None and not lab2.name and row.l1_cell == (row.r, cols.get("l1")) \
+                and g1.leaf_weight() == 0 and not any(c.leaves for c in g1.children.values()):
+            _header_row(grid, g1, row, cols, weight, weight_at)  # 产出指标 | | | 50 | 48: its leaves below
+            continue
         spec_children = g1.spec.children if g1.spec is not None else ()
         if lab2.name:
             spec2 = _find([n for n in spec_children if isinstance(n, Group)], lab2.name, aliases)
@@ -348,13 +356,8 @@ def _tree(grid: Grid, form: Form, rows: list[Row], cols: dict[str, int]) -> tupl
         g2 = g1.children.setdefault(n2, FileGroup(n2, spec2 if isinstance(spec2, Group) else None, first_row=row.r))
         if lab2.weight is not None and g2.weight is None:
             g2.weight, g2.weight_at = lab2.weight, row.l2_cell
-        weight = _number_cell(grid, row.r, cols.get("weight"))
-        weight_at = (row.r, cols["weight"]) if "weight" in cols else None
-        if weight is None and lab3.weight is not None:
-            weight, weight_at = lab3.weight, (row.r, cols["l3"])
-        if not lab3.name and weight is not None and not g2.leaves and not g2.children and row.l2_cell == (row.r, cols.get("l2")):
-            if g2.weight is None:  # a 二级 label row carrying the group's weight, its leaves below
-                g2.weight, g2.weight_at = weight, weight_at
+        if not lab3.name and weight is not None and not g2.leaves and row.l2_cell == (row.r, cols.get("l2")):
+            _header_row(grid, g2, row, cols, weight, weight_at)  # a 二级 label row with its weight, leaves below
             continue
         if not lab3.name and weight is not None and _is_sum(grid, row, cols, g1, g2, weight):
             row.summary = "sub"
@@ -362,6 +365,14 @@ def _tree(grid: Grid, form: Form, rows: list[Row], cols: dict[str, int]) -> tupl
             continue
         g2.leaves.append((row, lab3.name, weight, weight_at))
     return top, summaries
+
+
+def _header_row(grid: Grid, g: FileGroup, row: Row, cols, weight: Decimal, weight_at) -> None:
+    """A group's own row above its leaves: its weight, and its score as a stated subtotal."""
+    if g.weight is None:
+        g.weight, g.weight_at = weight, weight_at
+    if "score" in cols and grid.value(row.r, cols["score"]) not in (None, ""):
+        g.stated, g.stated_at = _typed(grid.get(row.r, cols["score"])), (row.r, cols["score"])
 
 
 def _is_sum(grid: Grid, row: Row, cols, g1: FileGroup, g2: FileGroup, weight: Decimal) -> bool:
@@ -595,6 +606,8 @@ def _totals(grid: Grid, r: int, cols, reading: Reading) -> dict:
 
 #: 2023年度 in a title or a cell; 年度：2023 / 年度 | 2023.
 YEAR = re.compile(r"((?:19|20)\d\d)\s*年度")
+#: 2023年 in a title (…绩效自评表), not a date such as 2024年3月.
+TITLE_YEAR = re.compile(r"((?:19|20)\d\d)\s*年(?![\d月度])")
 YEAR_LABEL = re.compile(r"^(?:评价|自评|预算)?年度[：:]?((?:19|20)\d\d)(?:年)?$")
 UNIT_LABEL = re.compile(r"^(" + "|".join(UNIT_LABELS) + r")(?:[（(][^)）]*[)）])?[：:]?(.*)$")
 
@@ -621,7 +634,8 @@ def unit_year(grid: Grid, header_row: int) -> tuple[str, int | None]:
                 nxt = next((grid.text(r, cc) for cc in columns[i + 1:] if grid.text(r, cc)), "")
                 found = re.search(r"(?:19|20)\d\d", nxt)
                 year = int(found.group(0)) if found else None
-            t = YEAR.search(text)
+            t = YEAR.search(text) or (TITLE_YEAR.search(text) if any(w in text for w in ("绩效", "自评", "评价"))
+                                       else None)
             if t and year is None:
                 year = int(t.group(1))
             if t and not title_unit:
