@@ -31,6 +31,12 @@ widths and orders, a second sheet, labels repeated instead of merged, a seed-001
 table with its slips, a Yunnan criteria table, a 项目支出 table, and two workbooks that cannot be
 read as any form (they must fail with a clear message).
 
+*Hand-typed foreign tables* (``h*``, ``s*``, GitHub issue 13): typed cell by cell with **openpyxl** in
+``hand.py`` — merged and once-typed labels, 小计 and unlabelled sum rows, weights in labels, provincial
+forms with their own weights and renamed leaves, no 实际完成值 column, goal cells in every writing,
+units in ㎡/m²/公里, unit and year in titles and colon labels — and the seed reports' tables (000, 001,
+003, 004) reconstructed from their text.  Each ``how`` gives the total worked out by hand.
+
 Expectations
 ============
 
