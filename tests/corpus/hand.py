@@ -460,17 +460,22 @@ case("h14-hubei-renamed-and-extra-leaves.xlsx",
 
 
 def h17(path):
-    _hubei(path, HUBEI_OWN, "2023年度部门整体支出绩效自评表（湖北）", 99.85, drop=(4, 5),
+    leaves = [list(r) for r in HUBEI_OWN]
+    leaves[10][6] = 6  # 预算执行率 typed 6 on a weight of 5
+    _hubei(path, leaves, "2023年度部门整体支出绩效自评表（湖北）", 101, drop=(4, 5),
            unit_row=["部门名称", "葛店开发区综合执法中心"])
 
 
 HB_ROWS = range(5, 38)
 case("h17-hubei-no-actual-column.xlsx",
-     "h13 without 年度指标值/实际完成值 columns (一级 | 二级 | 三级 | 分值 | 得分 | 偏差原因): scored from the typed "
-     "scores, 99.85 (sum of column E), one rule-not-reapplied review per leaf (rows 5-37: no Hubei leaf is "
-     "人工评分) at its 得分 cell.",
-     h17, form="hubei", total="99.85", grade="优", stated_total="99.85", stated_grade=None,
-     issues=[c(f"E{r}", "rule-not-reapplied") for r in HB_ROWS], unit="葛店开发区综合执法中心", year=2023)
+     "h13 without 年度指标值/实际完成值 columns (一级 | 二级 | 三级 | 分值 | 得分 | 偏差原因), and 预算执行率 typed 6 on "
+     "its weight of 5 (E15).  Scored from the typed scores, each kept within its weight: 99.85 − 4.85 + 5 = 100; "
+     "E15 is above its weight; the 合计 typed 101 (the unit's own sum) is above 100 and disagrees (E38); one "
+     "rule-not-reapplied review per leaf (rows 5-37: no Hubei leaf is 人工评分) at its 得分 cell.",
+     h17, form="hubei", total="100", grade="优", stated_total="101", stated_grade=None,
+     issues=[c(f"E{r}", "rule-not-reapplied") for r in HB_ROWS]
+     + [c("E15", "score-exceeds-weight"), c("E38", "total-differs"), c("E38", "score-exceeds-weight")],
+     unit="葛店开发区综合执法中心", year=2023)
 
 
 # -- the seed reports' tables, reconstructed from their text -----------------------------------------
