@@ -359,7 +359,7 @@ def _tree(grid: Grid, form: Form, rows: list[Row], cols: dict[str, int]) -> tupl
         if not lab3.name and weight is not None and not g2.leaves and row.l2_cell == (row.r, cols.get("l2")):
             _header_row(grid, g2, row, cols, weight, weight_at)  # a 二级 label row with its weight, leaves below
             continue
-        if not lab3.name and weight is not None and _is_sum(grid, row, cols, g1, g2, weight):
+        if not lab3.name and weight is not None and _is_sum(g1, g2, weight):
             row.summary = "sub"
             summaries.append(row)
             continue
@@ -375,7 +375,7 @@ def _header_row(grid: Grid, g: FileGroup, row: Row, cols, weight: Decimal, weigh
         g.stated, g.stated_at = _typed(grid.get(row.r, cols["score"])), (row.r, cols["score"])
 
 
-def _is_sum(grid: Grid, row: Row, cols, g1: FileGroup, g2: FileGroup, weight: Decimal) -> bool:
+def _is_sum(g1: FileGroup, g2: FileGroup, weight: Decimal) -> bool:
     """A row with no name whose weight is the sum of the leaves above it in its group."""
     return weight in (g2.leaf_weight(), g1.leaf_weight()) and bool(g2.leaves or g1.children)
 
@@ -427,7 +427,8 @@ def _last_group_before(groups, r: int) -> FileGroup | None:
 
 
 def _build(book: Book, grid: Grid, form: Form, rows: list[Row], cols, header_row) -> Reading:
-    reading = Reading(source=book.path, kind="foreign", filing=None, sheet=grid.name, columns=dict(cols))  # type: ignore[arg-type]
+    reading = Reading(source=book.path, kind="foreign", filing=None,  # type: ignore[arg-type]
+                      sheet=grid.name, columns=dict(cols))
     top, summaries = _tree(grid, form, rows, cols)
     total_row = _assign_summaries(grid, top, summaries, cols)
     national = form.layout == "national"
@@ -437,7 +438,9 @@ def _build(book: Book, grid: Grid, form: Form, rows: list[Row], cols, header_row
     stated_subtotals: dict[str, object] = {}
     nodes = []
     spec_order = [n.name for n in form.indicators]
-    for g1 in sorted(top.values(), key=lambda g: (spec_order.index(g.name) if g.name in spec_order else 99, g.first_row)):
+    in_form_order = sorted(top.values(), key=lambda g: (spec_order.index(g.name) if g.name in spec_order else 99,
+                                                        g.first_row))
+    for g1 in in_form_order:
         children = []
         for g2 in g1.children.values():
             leaves = _leaves(reading, grid, form, g2, cols, national, no_actual, aliases, (g1.name, g2.name), entries)
@@ -626,7 +629,8 @@ def unit_year(grid: Grid, header_row: int) -> tuple[str, int | None]:
             m = UNIT_LABEL.match(text)
             if m and not unit:
                 rest = re.split(r"(?:单位[：:]|金额单位|（?单位：)", m.group(2))[0].strip("：: ")
-                unit = rest or next((grid.text(r, cc).strip() for cc in columns[i + 1:] if grid.text(r, cc).strip()), "")
+                unit = rest or next((grid.text(r, cc).strip() for cc in columns[i + 1:]
+                                     if grid.text(r, cc).strip()), "")
             y = YEAR_LABEL.match(text)
             if y and year is None:
                 year = int(y.group(1))
