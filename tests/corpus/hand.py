@@ -682,3 +682,22 @@ case("h18-dept-group-rows-with-weights.xlsx",
      "disagrees (G21).",
      h18, form="dept", total="99", grade="优", stated_total="98", stated_grade="优",
      issues=[c("G21", "total-differs")], unit="某区城市管理局", year=2023)
+
+
+# h19: weights typed as text --------------------------------------------------------------------------
+def h19(path):
+    leaves = [list(r) for r in LEAVES]
+    leaves[0][5] = "十分"  # not a number
+    leaves[1][5] = "10分"  # a number with its unit: read as 10
+    body, merges = merged(leaves, 9)
+    write(path, *national("某区城市管理局2023年度部门整体支出绩效自评表", [["部门名称", "某区城市管理局"]], FUND_FULL,
+                          body, ["总分", None, None, None, None, 100, 100, "优"], ["A18:E18", *merges]))
+
+
+case("h19-dept-weights-typed-as-text.xlsx",
+     "巡查次数's 分值 typed '十分' (F9: not a number, so its weight is 0: the typed 10 is above it, G9, and 产出指标（50分） "
+     "holds 0 + 10 + 10 + 10 + 10 = 40, A9); 道路清扫面积's '10分' (F10) is a number with its unit and counts 10. "
+     "By hand: 10 + 40 + 30 + 10 = 90 (优), not the typed 100 (G18).",
+     h19, form="dept", total="90", grade="优", stated_total="100", stated_grade="优",
+     issues=[c("F9", "not-a-number"), c("G9", "score-exceeds-weight"), c("A9", "weights-sum"),
+             c("G18", "total-differs")], unit="某区城市管理局", year=2023)

@@ -85,20 +85,18 @@ def split_label(text: str) -> Label:
     g = GOAL.match(t)
     if g:
         number = g.group(1)
-        n = int(number) if number.isdigit() else _chinese_number(number)
+        n = _chinese_number(number)
         return Label(f"目标{n}", weight, g.group(2).strip("：:、.．-— "))
     return Label(t, weight)
 
 
 def _chinese_number(text: str) -> int:
-    if text == "十":
-        return 10
-    if text.startswith("十"):
-        return 10 + CHINESE_DIGITS[text[1]]
-    if "十" in text:
-        tens, _, ones = text.partition("十")
-        return CHINESE_DIGITS[tens] * 10 + (CHINESE_DIGITS[ones] if ones else 0)
-    return CHINESE_DIGITS[text]
+    """一 -> 1, 十二 -> 12, 二十 -> 20, 三二 -> 32 (digits read one by one): never fails on its input."""
+    digits = {**{str(i): i for i in range(10)}, **CHINESE_DIGITS}
+    if "十" not in text:
+        return int("".join(str(digits[ch]) for ch in text))
+    tens, _, ones = text.partition("十")
+    return digits.get(tens[-1:], 1) * 10 + digits.get(ones[:1], 0)
 
 
 def used_columns(grid: Grid) -> list[int]:
@@ -496,6 +494,10 @@ def _leaves(reading: Reading, grid: Grid, form: Form, g: FileGroup, cols, nation
             raw["target"] = op + (target_value.display() if target_value.is_number else str(raw["target"]))
         spec = matched.get(i)
         leaf_name = name or f"第{r + 1}行"
+        typed_weight = grid.value(r, cols["weight"]) if "weight" in cols else None
+        if weight is None and typed_weight not in (None, "") and str(typed_weight).strip():
+            reading.issues.append(Issue("not-a-number", "error", Location("", "", grid.name, a1(r, cols["weight"])),
+                                        f"“{leaf_name}”分值“{typed_weight}”不是数字，请只填分数"))
         if weight is None:
             weight = spec.weight if spec is not None else ZERO
         if spec is not None:
