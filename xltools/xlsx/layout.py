@@ -23,6 +23,7 @@ indicators and each row's indicator path (hidden).
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -253,3 +254,136 @@ def defined_names(layout: Layout) -> dict[str, tuple[int, int, int, int]]:
         rows = list(layout.summary_rows.values())
         names["XL_SUMMARY"] = (min(rows), sc["name"], max(rows), sc["deduction"])
     return names
+
+
+# -- paper: the page and how tall a row must be ---------------------------------------------------
+#
+# Facts about printing a template, shared by the writer (which sets every row height and the page
+# setup) and the tests (which recompute the heights from the written XML with the same estimate).
+
+#: A4 in inches (portrait) and the margins the templates print with.
+A4_INCHES = (8.27, 11.69)
+MARGINS = {"left": 0.4, "right": 0.4, "top": 0.5, "bottom": 0.5}
+#: Smallest print scale (percent) still read comfortably: 10 pt type prints at 5.5 pt or larger (the provincial forms, with their long 指标解释 and 评价标准, need it to stay within two portrait pages).
+MIN_SCALE = 55
+#: Row height (points) of a one-line row, and line height per point of font size (宋体 and the
+#: CJK fonts LibreOffice substitutes for it, e.g. Noto CJK, have a line height of about 1.45 em).
+MIN_HEIGHT = 16.0
+LINE_HEIGHT = 1.45
+CELL_PADDING_PT = 2.0
+
+
+def column_px(width: float) -> int:
+    """Excel's pixel width of a column ``width`` characters wide (default font, 7 px per digit)."""
+    if width <= 0:
+        return 0
+    return int(width * 7 + 5) if width >= 1 else int(width * 12 + 0.5)
+
+
+def text_lines(text: str, width: float, size: float = 10) -> int:
+    """Wrapped lines of ``text`` in a cell ``width`` characters wide at ``size`` points: a wide (CJK)
+    character is ``size`` points, a narrow one half of it; a few pixels of padding per side."""
+    from ..console import width as display_width
+
+    usable_pt = max(1.0, column_px(width) * 0.75 - 4)
+    lines = 0
+    for part in str(text).split("\n"):
+        lines += max(1, math.ceil(display_width(part) * size / 2 / usable_pt))
+    return lines
+
+
+def text_height(text: str, width: float, size: float = 10) -> float:
+    """Points a cell needs to show ``text`` wrapped (at least :data:`MIN_HEIGHT`)."""
+    return max(MIN_HEIGHT, text_lines(text, width, size) * size * LINE_HEIGHT + CELL_PADDING_PT)
+
+
+@dataclass(frozen=True)
+class TextBox:
+    """Text in a (possibly merged) cell: rows ``first``..``last``, ``width`` characters wide."""
+
+    first: int
+    last: int
+    width: float
+    size: float
+    text: str
+
+
+def row_heights(boxes, base: dict[int, float] | None = None) -> dict[int, float]:
+    """Row heights (points) so that every box's text fits: single-row boxes set their row; a merged
+    box that needs more than its rows give grows its last row."""
+    heights = dict(base or {})
+    multi = []
+    for b in boxes:
+        if not b.text:
+            continue
+        if b.first == b.last:
+            heights[b.first] = max(heights.get(b.first, MIN_HEIGHT), text_height(b.text, b.width, b.size))
+        else:
+            multi.append(b)
+    for b in multi:
+        have = sum(heights.get(r, MIN_HEIGHT) for r in range(b.first, b.last + 1))
+        need = text_height(b.text, b.width, b.size)
+        if need > have:
+            heights[b.last] = heights.get(b.last, MIN_HEIGHT) + (need - have)
+    return {r: whole_px(h) for r, h in heights.items()}
+
+
+def whole_px(points: float) -> float:
+    """``points`` rounded up to whole pixels (row heights are stored in pixels: 0.75 pt each)."""
+    return math.ceil(round(points * 4 / 3, 6)) * 0.75
+
+
+@dataclass(frozen=True)
+class PagePlan:
+    landscape: bool
+    scale: int  # percent
+    one_page: bool  # fit to one page (the engine scales); else ``breaks`` at ``scale``
+    breaks: tuple[int, ...]  # rows that start a new page (0-based)
+
+    @property
+    def pages(self) -> int:
+        return 1 + len(self.breaks)
+
+
+def _pack(heights: list[float], starts: list[int], repeat: float, room: float) -> tuple[int, ...]:
+    """Page breaks (rows starting a page) packing ``heights`` into pages of ``room`` points, breaking
+    only at ``starts``.  A group taller than a page is left to the engine's own breaks."""
+    allowed = set(starts)
+    breaks: list[int] = []
+    used, page_start, last_start = 0.0, 0, None
+    for r, h in enumerate(heights):
+        if r in allowed:
+            last_start = r
+        if used + h > room and last_start is not None and last_start > page_start:
+            breaks.append(last_start)
+            page_start = last_start
+            used = repeat + sum(heights[last_start:r])
+        used += h
+    return tuple(breaks)
+
+
+def page_plan(width_px: int, heights: list[float], starts: list[int], repeat_row: int | None) -> PagePlan:
+    """How to print rows ``0..len(heights)-1`` of a table ``width_px`` pixels wide on A4.
+
+    One page, scaled to fit, when the whole fits at :data:`MIN_SCALE` % or more.  Otherwise the
+    table is fitted to the page width and broken only at ``starts`` (the first row of each 一级
+    group, so a group is never split), with ``repeat_row`` repeated on every page.  Pages are packed
+    at the width-fitting scale computed with Excel's default font (7 px per digit): an engine whose
+    fallback font is wider prints smaller and the pages only get roomier.  The readable plan with
+    the fewest pages (then the larger scale) wins, in either orientation.
+    """
+    repeat = heights[repeat_row] if repeat_row is not None else 0.0
+    total = sum(heights)
+    plans = []
+    for landscape in (False, True):
+        w_in, h_in = A4_INCHES[::-1] if landscape else A4_INCHES
+        page_w = (w_in - MARGINS["left"] - MARGINS["right"]) * 72
+        page_h = (h_in - MARGINS["top"] - MARGINS["bottom"]) * 72 * 0.96  # headroom for the engine's rounding
+        width_scale = int(min(100.0, 100 * page_w / max(1, width_px * 0.75)))
+        one = int(min(width_scale, 100 * page_h / max(1.0, total)))
+        if one >= MIN_SCALE:
+            plans.append(PagePlan(landscape, one, True, ()))
+            continue
+        breaks = _pack(heights, starts, repeat, page_h * 100 / width_scale)
+        plans.append(PagePlan(landscape, width_scale, False, breaks))
+    return min(plans, key=lambda p: (p.scale < MIN_SCALE, p.pages, -p.scale))

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import io
 import json
-import math
 from decimal import Decimal
 from pathlib import Path
 
 import xlsxwriter
+from xlsxwriter.worksheet import CellStringTuple
 
 from .. import __version__
 from ..atomic import write_bytes
@@ -27,9 +27,9 @@ from . import formulas, styles
 from .cells import a1, a1_row_abs, span, span_abs, sheet_ref
 from .fastsheet import FastSheet
 from .cellvalues import Cell, Row, filing_from_rows, funding_cells, row_for
-from ..console import width
 from ..derive import UNDEFINED
-from .layout import DEFAULT_ROWS, META_SHEET, SHEET, Layout, build_layout, defined_names
+from .layout import (DEFAULT_ROWS, MARGINS, META_SHEET, MIN_HEIGHT, SHEET, Layout, TextBox, build_layout, column_px,
+                     defined_names, page_plan, row_heights)
 
 OPS = ["≥", ">", "≤", "<", "=", "定性"]
 #: The form spec is stored as JSON in the hidden sheet, in chunks below Excel's 32,767-character cell limit.
@@ -97,7 +97,7 @@ class _Writer:
         self._summary()
         self._notes()
         self._names()
-        self._page()
+        self._paper()
         self._meta()
         if self.password is not False:
             ws.protect(self.password or "", {"insert_rows": True, "delete_rows": True, "format_columns": True,
@@ -255,29 +255,23 @@ class _Writer:
         ws.write_string(r, c("reason"), row.reason, st.input_wrap) if row.reason else ws.write_blank(r, c("reason"), None, st.input_wrap)
         if "note" in L.col:
             ws.write_string(r, c("note"), (leaf.note or "") if leaf else "", st.small)
-            ws.write_string(r, c("criteria"), leaf.criteria() if leaf else "", st.small)
+            ws.write_string(r, c("criteria"), self._criteria(leaf), st.small)
         ws.write_string(r, c("key"), row.key, st.aux_text)
         if leaf is not None and (leaf.note or (leaf.derive is not None)):
             tip = leaf.note or ""
             if leaf.derive is not None:
                 tip += f"\n计算：{leaf.derive.describe()}（填在右侧计算依据栏）"
             ws.write_comment(r, c("l3"), tip.strip(), {"x_scale": 2, "y_scale": 1.5, "author": "xltools"})
-        ws.set_row(r, self._height(r, row, leaf))
 
-    def _height(self, r, row: Row, leaf) -> float:
-        """Row height that shows wrapped text (XlsxWriter cannot autofit; LibreOffice keeps what we set)."""
-        texts = {"l3": row.name, "target": row.target.value, "actual": row.actual.value, "reason": row.reason}
-        for span_ in self.L.spans:  # a group label alone on its row needs two lines
-            if span_.first == span_.last == r and span_.weight is not None:
-                texts["l1" if span_.level == 0 else "l2"] = "x" * 40
-        if leaf is not None and "note" in self.L.col:
-            texts.update(note=leaf.note or "", criteria=leaf.criteria())
-        lines = 1
-        for name, text in texts.items():
-            if isinstance(text, str) and text:
-                per_line = max(1.0, self.L.columns[self.L.c(name)].width - 1)
-                lines = max(lines, math.ceil(width(text) / per_line))
-        return min(409, max(18, 13.5 * lines + 4))
+    #: The 评价标准 cell of a leaf scored by the national rule: the rule is spelt out once, in the notes.
+    NATIONAL_CRITERIA = "按通用计分规则（见表下说明）"
+
+    def _criteria(self, leaf) -> str:
+        if leaf is None:
+            return ""
+        if not leaf.standard and isinstance(leaf.rule, National):
+            return self.NATIONAL_CRITERIA
+        return leaf.criteria()
 
     def _table_validation(self, first, last):
         ws, L, st = self.ws, self.L, self.st
@@ -396,8 +390,13 @@ class _Writer:
         if form.funding is not None:
             notes.append("备注：1.“执行率”=“全年执行数”/“全年预算数”；资金得分=分值×执行率，最高为分值。")
         notes.append(f"{len(notes) + 1}.总分设置为{fmt(form.total)}分，等级划分为：{form.grades.describe()}。")
+        if "criteria" in self.L.col and any(self._criteria(leaf) == self.NATIONAL_CRITERIA
+                                            for _, leaf in form.leaves()):
+            notes.append(f"{len(notes) + 1}.通用计分规则：{National().describe(form.total)}。")
         notes.append(f"{len(notes) + 1}.白色单元格为填写项，灰色为公式自动计算；定性指标在右侧“评价人评分”栏打分，"
                      "定量指标按规则自动计分，如需按实际情况扣分，填写评价人评分并写明偏差原因。")
+        keep = len(L.notes_rows) - 1
+        notes = notes[:keep] + ["\n".join(notes[keep:])]  # more notes than rows: the last row holds the rest
         for r, text in zip(L.notes_rows, notes):
             ws.merge_range(r, 0, r, L.last_print_col, text, st.note)
 
@@ -406,18 +405,51 @@ class _Writer:
         for name, (r1, c1, r2, c2) in defined_names(self.L).items():
             self.book.define_name(name, "=" + sheet_ref(SHEET, span_abs(r1, c1, r2, c2)))
 
-    def _page(self):
+    def _paper(self):
+        """Row heights that show every wrapped text, and a page setup that prints the form on as few
+        A4 pages as it fits, breaking a long table only between 一级 groups."""
         ws, L = self.ws, self.L
-        ws.set_landscape()
+        last_row = L.notes_rows[-1]
+        heights = self._fit_rows(last_row)
+        for r in range(last_row + 1):
+            ws.set_row(r, min(409, heights.get(r, MIN_HEIGHT)))
+        printed = [c for c in L.columns[:L.last_print_col + 1] if not c.hidden]
+        plan = page_plan(sum(column_px(c.width) for c in printed),
+                         [min(409, heights.get(r, MIN_HEIGHT)) for r in range(last_row + 1)],
+                         [s.first for s in L.spans if s.level == 0], L.table_header)
+        ws.set_landscape() if plan.landscape else ws.set_portrait()
         ws.set_paper(9)  # A4
-        ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.5)
+        ws.set_margins(**MARGINS)
         ws.center_horizontally()
         ws.repeat_rows(L.table_header)
-        ws.print_area(0, 0, L.notes_rows[-1], L.last_print_col)
-        ws.fit_to_pages(1, 0)
+        ws.print_area(0, 0, last_row, L.last_print_col)
+        if plan.one_page:
+            ws.fit_to_pages(1, 1)
+        else:
+            ws.fit_to_pages(1, 0)
+            ws.set_h_pagebreaks(list(plan.breaks))
         ws.freeze_panes(L.table_header + 1, 0)
         ws.set_footer("&C第 &P 页，共 &N 页")
         ws.activate()
+
+    def _fit_rows(self, last_row: int) -> dict[int, float]:
+        """Heights (points) of rows ``0..last_row`` from the wrapped text written in them."""
+        ws, L = self.ws, self.L
+        strings = {i: s for s, i in ws.str_table.string_table.items()}
+        merged = {(m[0], m[1]): m for m in ws.merge}
+        widths = [0.0 if c.hidden else c.width for c in L.columns]
+        boxes = []
+        for r in range(last_row + 1):
+            for c, cell in ws.table.get(r, {}).items():
+                fmt_ = cell.format
+                if not isinstance(cell, CellStringTuple) or fmt_ is None or not fmt_.text_wrap:
+                    continue
+                r1, c1, r2, c2 = merged.get((r, c), (r, c, r, c))
+                width = sum(widths[i] for i in range(c1, min(c2, len(widths) - 1) + 1))
+                if width:
+                    boxes.append(TextBox(r1, r2, width, fmt_.font_size, strings[cell.string]))
+        base = {r: info.height * 0.75 for r, info in ws.row_info.items() if r <= last_row}
+        return row_heights(boxes, base)
 
     def _meta(self):
         meta = self.book.add_worksheet(META_SHEET, worksheet_class=FastSheet)
