@@ -107,7 +107,7 @@ def test_inputs_unlocked_formulas_locked_sheet_protected():
         assert marked(r, layout.summary_cols["weights"])
     assert marked(slot.row, layout.c("reason")) and marked(layout.slots[-1].row, layout.c("manual"))
     assert ws.freeze_panes
-    assert ws.page_setup.orientation == "landscape" and ws.page_setup.paperSize == 9
+    assert ws.page_setup.orientation == "portrait" and ws.page_setup.paperSize == 9  # national: one A4 page
     assert ws.print_title_rows
 
 
