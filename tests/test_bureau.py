@@ -453,7 +453,7 @@ def test_collect_cli_text_output_and_rerun_into_same_folder(bureau, tmp_path, ca
     assert _main(["collect", str(folder), "-o", str(out), "--quiet"]) == 1
     first = capsys.readouterr().out
     assert "无法读取" in first and "截断.xlsx" in first and "已写入" in first
-    assert _main(["collect", str(folder), "-o", str(out), "--quiet"]) == 1  # its own output is not collected
+    assert _main(["collect", str(folder), "-o", str(out), "--quiet", "--force"]) == 1  # its own output is not collected
     assert capsys.readouterr().out.splitlines()[0] == first.splitlines()[0]
 
 
@@ -775,7 +775,7 @@ def test_cli_help_options_and_exit_codes_in_a_real_process(bureau, tmp_path):
     out = subprocess.run([*run, "collect", good, "-o", str(tmp_path / "s.xlsx"), "--json"], capture_output=True, text=True)
     assert out.returncode == 0 and json.loads(out.stdout)[0]["状态"] == "通过"
     assert "汇总" in out.stderr and "Traceback" not in out.stderr  # the progress label
-    out = subprocess.run([*run, "collect", str(bureau["back"]), "-o", str(tmp_path / "s.xlsx"), "--json", "--quiet",
+    out = subprocess.run([*run, "collect", str(bureau["back"]), "-o", str(tmp_path / "s.xlsx"), "--json", "--quiet", "--force",
                           "--timeout", "30"], capture_output=True, text=True)
     assert out.returncode == 1 and out.stderr == "" and len(json.loads(out.stdout)) == len(bureau["collection"].summary)
     out = subprocess.run([*run, "distribute", str(bureau["units_csv"]), "-o", str(tmp_path / "d"), "--quiet"],
@@ -784,7 +784,7 @@ def test_cli_help_options_and_exit_codes_in_a_real_process(bureau, tmp_path):
     out = subprocess.run([*run, "collect", good, "-o", str(tmp_path / "s.xlsx"), "--workers", "0"],
                          capture_output=True, text=True)
     assert out.returncode == 2 and out.stdout == ""
-    out = subprocess.run([*run, "collect", good, "-o", str(tmp_path / "s.xlsx"), "--quiet", "--workers", "1",
+    out = subprocess.run([*run, "collect", good, "-o", str(tmp_path / "s.xlsx"), "--quiet", "--force", "--workers", "1",
                           "--timeout", "0"], capture_output=True, text=True)
     assert out.returncode == 0 and out.stderr == "" and "已写入" in out.stdout
 

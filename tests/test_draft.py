@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from xltools.errors import XltoolsError
+
 docx = pytest.importorskip("docx")
 
 from xltools import libreoffice  # noqa: E402
@@ -370,8 +372,10 @@ def test_typesetting(tmp_path):
 
 def test_formats(tmp_path):
     result = demo()
-    with pytest.raises(ValueError):
-        draft_report(result, tmp_path / "x.pdf", fmt="pdf")
+    with pytest.raises(XltoolsError):
+        draft_report(result, tmp_path / "x.rtf", fmt="rtf")
+    with pytest.raises(XltoolsError, match="不一致"):  # a Word file is never named .pdf
+        draft_report(result, tmp_path / "x.pdf", fmt="docx")
     written = draft_report(result, tmp_path, fmt="md")  # a directory: named after the title
     assert written.name == "2021年度株洲市城市管理综合行政执法支队部门整体支出绩效自评报告.md"
     assert build(result).text().count("【请填写：") >= 3

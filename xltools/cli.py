@@ -8,12 +8,14 @@ from __future__ import annotations
 import json
 import re
 import sys
+from pathlib import Path
 
 import click
 
 from . import api
+from .clitext import VERSION_HELP, VERSION_MESSAGE, CnGroup
 from .console import table
-from .errors import XltoolsError
+from .errors import XltoolsError, refuse_overwrite
 from .num import fmt, pct
 
 
@@ -25,12 +27,16 @@ def quiet_option(f):
     return click.option("--quiet", "-q", is_flag=True, help="不输出进度信息。")(f)
 
 
+def force_option(f):
+    return click.option("--force", is_flag=True, help="输出文件已存在时覆盖它（默认不覆盖，以免冲掉已填好的表）。")(f)
+
+
 def emit_json(data) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=2))
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="xltools")
+@click.group(cls=CnGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="xltools", message=VERSION_MESSAGE, help=VERSION_HELP)
 def cli():
     """xltools：绩效自评表的表样、校验、评分与汇总工具。"""
 
@@ -49,12 +55,14 @@ def forms_cmd(as_json):
 
 @cli.command("demo")
 @json_option
-@click.option("--report", "report_path", type=click.Path(dir_okay=True), help="同时起草自评报告（.docx 或 .md）。")
-def demo_cmd(as_json, report_path):
+@click.option("--report", "report_path", type=click.Path(dir_okay=True),
+              help="同时起草自评报告（.docx、.md 或 .pdf）。")
+@force_option
+def demo_cmd(as_json, report_path, force):
     """给种子示例（株洲市城市管理综合行政执法支队 2021 年自评表）重新评分。"""
     result = api.demo()
     if report_path:
-        path = _draft(result, report_path, None)
+        path = _draft(result, report_path, None, force)
         click.echo(f"已起草 {path}", err=True)
     if as_json:
         emit_json(result.to_dict())
@@ -64,7 +72,7 @@ def demo_cmd(as_json, report_path):
 
 
 @cli.command("new")
-@click.argument("form")
+@click.argument("form", metavar="表式")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="输出的 .xlsx 文件。")
 @click.option("--unit", default="", help="单位（部门/项目）名称。")
 @click.option("--year", type=click.IntRange(2000, 2100), help="年度。")
@@ -73,9 +81,11 @@ def demo_cmd(as_json, report_path):
               help="每个二级指标至少留出的三级指标行数。")
 @click.option("--data", type=click.Path(exists=True, dir_okay=False), help="预填数据文件（YAML）。")
 @click.option("--password", default=None, help="工作表保护密码（默认保护但不设密码）。")
-def new_cmd(form, output, unit, year, preset, rows, data, password):
-    """生成表式 FORM 的模板（FORM：内置表式名称或 .yaml 表式文件）。"""
+@force_option
+def new_cmd(form, output, unit, year, preset, rows, data, password, force):
+    """生成“表式”的模板（表式：内置表式名称，或 .yaml 表式文件）。"""
     from .template import new_workbook
+    refuse_overwrite([output], force)
     path = new_workbook(form, output, unit=unit, year=year, preset=preset, rows=rows, data=data, password=password)
     click.echo(f"已生成 {path}", err=True)
 
@@ -91,7 +101,7 @@ def templates_cmd(output):
 
 
 @cli.command("check")
-@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.argument("paths", nargs=-1, required=True, type=click.Path(), metavar="文件或文件夹...")
 @json_option
 @quiet_option
 def check_cmd(paths, as_json, quiet):
@@ -99,6 +109,9 @@ def check_cmd(paths, as_json, quiet):
 
     退出码：0 没有错误；1 有文件存在错误；2 用法错误或有文件无法读取（与 score 相同）。
     """
+    missing = [p for p in paths if not Path(p).exists()]
+    if missing:
+        raise click.UsageError(f"找不到 {'、'.join(missing)}：请检查路径")
     files = api.expand_paths(paths)
     if not files:
         raise click.UsageError("没有找到要校验的 .xlsx/.xlsm 文件")
@@ -124,17 +137,20 @@ def check_cmd(paths, as_json, quiet):
 
 
 @cli.command("score")
-@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.argument("path", type=click.Path(exists=True, dir_okay=False), metavar="工作簿")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="写入结果的新文件。")
 @click.option("--in-place", is_flag=True, help="直接写回原文件（先备份为 *.bak.xlsx）。")
 @json_option
-def score_cmd(path, output, in_place, as_json):
+@force_option
+def score_cmd(path, output, in_place, as_json, force):
     """重新评分并写回：恢复公式和得分，在有问题的单元格上标色、加批注，并生成“校验结果”工作表。
 
     原文件除非用 --in-place 否则不改动；工作簿中的其他内容（宏、按钮、图片、图表、批注、样式）原样保留。
     """
     if in_place == bool(output):
         raise click.UsageError("请用 -o 指定输出文件，或用 --in-place 直接写回原文件，二者选一。")
+    if output:
+        refuse_overwrite([output], force)
     result, dst = api.score_workbook(path, output, in_place=in_place)
     if as_json:
         emit_json({**result.to_dict(), "output": str(dst)})
@@ -145,27 +161,28 @@ def score_cmd(path, output, in_place, as_json):
 
 
 @cli.command("report")
-@click.argument("path", type=click.Path(exists=True, dir_okay=False))
-@click.option("-o", "--output", required=True, type=click.Path(), help="输出文件（.docx 或 .md）或目录。")
-@click.option("--format", "fmt", type=click.Choice(["docx", "md"]), default=None,
-              help="docx（默认）或 md；不写时按输出文件扩展名判断。")
-def report_cmd(path, output, fmt):
+@click.argument("path", type=click.Path(exists=True, dir_okay=False), metavar="工作簿")
+@click.option("-o", "--output", required=True, type=click.Path(),
+              help="输出文件（.docx、.md 或 .pdf）或文件夹。")
+@click.option("--format", "fmt", type=click.Choice(["docx", "md", "pdf"]), default=None,
+              help="docx（默认）、md 或 pdf（经 LibreOffice 转换）；不写时按输出文件扩展名判断。")
+@force_option
+def report_cmd(path, output, fmt, force):
     """按工作簿（或数据文件）起草自评报告：数字全部来自重新计算，文字部分留待填写。"""
     result = api.check_file(path)
-    out = _draft(result, output, fmt)
+    out = _draft(result, output, fmt, force)
     click.echo(f"已起草 {out}", err=True)
     if not result.report.valid:
-        click.echo(f"注意：自评表有 {len(result.report.errors)} 个错误，报告中已列出，请先更正。", err=True)
+        click.echo(f"注意：自评表有 {len(result.report.errors)} 个错误，已列在报告的起草说明中，请先更正。", err=True)
         sys.exit(1)
 
 
-def _draft(result, output, fmt):
-    from pathlib import Path
-
-    from .draft import draft_report
+def _draft(result, output, fmt, force=False):
+    from .draft import FORMATS, draft_report
     output = Path(output)
-    fmt = fmt or ("md" if output.suffix.lower() == ".md" else "docx")
-    return draft_report(result, output, fmt)
+    suffix = output.suffix.lower().lstrip(".")
+    fmt = fmt or (suffix if suffix in FORMATS else "docx")
+    return draft_report(result, output, fmt, overwrite=force)
 
 
 def render_check(result: api.Result) -> str:

@@ -25,10 +25,11 @@ timeout_option = click.option("--timeout", type=click.FloatRange(min=0), default
 
 def register(group: click.Group) -> None:
     """Add the bureau's commands to the main ``xltools`` group."""
-    from .cli import emit_json, json_option, quiet_option
+    from .cli import emit_json, force_option, json_option, quiet_option
+    from .errors import refuse_overwrite
 
     @group.command("distribute")
-    @click.argument("units", type=click.Path())
+    @click.argument("units", type=click.Path(), metavar="单位名单")
     @click.option("-o", "--output", "outdir", required=True, type=click.Path(),
                   help="输出文件夹（每个单位一份模板，另有 manifest.csv / manifest.xlsx）。")
     @click.option("--indicators", type=click.Path(),
@@ -37,13 +38,17 @@ def register(group: click.Group) -> None:
     @timeout_option
     @quiet_option
     @json_option
-    def distribute_cmd(units, outdir, indicators, workers, timeout, quiet, as_json):
-        """按单位名单 UNITS（.xlsx 或 .csv）为每个单位生成预填、受保护的自评表模板。
+    @force_option
+    def distribute_cmd(units, outdir, indicators, workers, timeout, quiet, as_json, force):
+        """按“单位名单”（.xlsx 或 .csv）为每个单位生成预填、受保护的自评表模板。
 
         名单列：单位名称、年度、表式、年初预算数、全年预算数、全年执行数（其余列忽略）。
         不能使用的行写入清单并说明原因，其余照常生成。退出码：0 全部生成；1 有行未生成；2 用法错误。
         """
         from .distribute import MADE, distribute
+        folder = Path(outdir)
+        if folder.is_dir():  # a second run into the same folder would replace the templates handed out
+            refuse_overwrite(sorted(p for p in folder.iterdir() if p.suffix.lower() in (".xlsx", ".csv"))[:3], force)
         with _bar(quiet, "生成模板") as progress:
             manifest = distribute(units, outdir, indicators=indicators, workers=workers, progress=progress,
                                   timeout=timeout)
@@ -58,7 +63,7 @@ def register(group: click.Group) -> None:
         sys.exit(0 if (manifest["状态"] == MADE).all() else 1)
 
     @group.command("collect")
-    @click.argument("paths", nargs=-1, required=True, type=click.Path())
+    @click.argument("paths", nargs=-1, required=True, type=click.Path(), metavar="文件或文件夹...")
     @click.option("-o", "--output", required=True, type=click.Path(),
                   help="汇总工作簿（.xlsx）：汇总、图表、问题清单、指标明细。")
     @json_option
@@ -67,7 +72,8 @@ def register(group: click.Group) -> None:
     @workers_option
     @timeout_option
     @quiet_option
-    def collect_cmd(paths, output, as_json, as_csv, workers, timeout, quiet):
+    @force_option
+    def collect_cmd(paths, output, as_json, as_csv, workers, timeout, quiet, force):
         """汇总各单位交回的自评表（文件或文件夹，含子文件夹）：逐个校验、重新评分，写出汇总工作簿。
 
         无法读取、超时或出错的文件各占一行并写明原因，不影响其他文件。
@@ -84,6 +90,7 @@ def register(group: click.Group) -> None:
         if not out.resolve().parent.is_dir():
             raise WorkbookError(f"{output}：文件夹 {out.parent} 不存在，请先创建")
         ours = [out, *csv_paths(out).values()]
+        refuse_overwrite(ours if as_csv else [out], force)
         with _bar(quiet, "汇总") as progress:
             collection = collect(paths, workers=workers, progress=progress, exclude=ours, timeout=timeout)
         if collection.summary.empty:

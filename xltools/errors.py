@@ -50,3 +50,22 @@ def os_reason(exc: OSError) -> str:
              errno.ENOTDIR: "路径中有同名的文件，不是文件夹", errno.EISDIR: "这是一个文件夹", errno.EEXIST: "已有同名文件",
              errno.ENOSPC: "磁盘空间不足", errno.EROFS: "磁盘只读", errno.ENAMETOOLONG: "文件名或路径过长"}
     return words.get(exc.errno, f"{type(exc).__name__}：{exc.strerror or exc}")
+
+
+class OutputExistsError(XltoolsError):
+    """The output file exists and overwriting was not asked for (``--force``)."""
+
+    code = "output-exists"
+
+    def __init__(self, paths):
+        self.paths = [str(p) for p in paths]
+        super().__init__(f"{'、'.join(self.paths)} 已存在，没有覆盖：请换一个文件名，或加 --force 覆盖")
+
+
+def refuse_overwrite(paths, force: bool = False) -> None:
+    """Raise :class:`OutputExistsError` when any of ``paths`` exists, unless ``force``."""
+    from pathlib import Path
+
+    existing = [p for p in paths if Path(p).exists()]
+    if existing and not force:
+        raise OutputExistsError(existing)

@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import click
 
+from ..clitext import CnGroup
 
-@click.group("excel")
+
+@click.group("excel", cls=CnGroup)
 def excel():
     """Excel 中的按钮：加载项 xltools.xlam（功能区“绩效自评”）和带按钮的 .xlsm 模板（通过 xlwings）。"""
 
