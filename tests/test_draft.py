@@ -20,9 +20,10 @@ docx = pytest.importorskip("docx")
 
 from xltools import libreoffice  # noqa: E402
 from xltools.api import Result, demo, evaluate, evaluate_file  # noqa: E402
-from xltools.draft import build, draft_report  # noqa: E402
+from xltools.draft import Heading, Paragraph, build, draft_report  # noqa: E402
 from xltools.filing import filing_from_dict  # noqa: E402
 from xltools.num import fmt, pct  # noqa: E402
+from xltools.parse import parse  # noqa: E402
 
 DATA = Path(__file__).parent / "data"
 
@@ -125,12 +126,12 @@ def md_lines(path: Path) -> list[str]:
     return lines
 
 
-ORDINAL = re.compile(r"^\d+\.|[表图]\d+")
-NUMBER = re.compile(r"\d+(?:\.\d+)?")
+ORDINAL = re.compile(r"^【?\d+\.|[表图]\d+")
+NUMBER = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?")  # 1,112.67 as the cells show money
 
 
 def numbers(text: str) -> list[str]:
-    return [fmt(D(n)) for n in NUMBER.findall(ORDINAL.sub("", text))]
+    return [fmt(D(n.replace(",", ""))) for n in NUMBER.findall(ORDINAL.sub("", text))]
 
 
 # -- what the Result says ------------------------------------------------------------------------
@@ -142,21 +143,30 @@ def result_numbers(result: Result) -> set[str]:
     texts = [filing.unit, str(filing.year), filing.goal_planned, filing.goal_achieved]
     for r in card.leaves:
         values += [r.weight, r.score, r.stated, r.rule_score, r.lost]
-        texts += [r.leaf.name, *r.path, r.explanation, r.reason, r.target.text, r.actual.text, r.actual.display()]
+        texts += [r.leaf.name, *r.path, r.explanation, r.reason, r.target.text, r.actual.text, r.actual.display(),
+                  r.target.shown, r.actual.shown]
     for g in card.groups:
         values += [g.weight, g.score, g.deduction, g.stated]
     if card.funding is not None:
         f = card.funding
         values += [f.weight, f.budget, f.spent, f.score, f.weight - f.score]
-        texts += [pct(f.rate), f.explanation]
+        texts += [pct(f.rate, 4), f.explanation]
     for row in filing.funding.values():
         texts += [str(v) for v in (row.initial, row.budget, row.spent) if v is not None]
+        budget, spent = (parse(v) for v in (row.budget, row.spent))
+        if budget.is_number and spent.is_number and budget.number:
+            texts.append(pct(spent.number / budget.number, 4))
     texts += [i.message for i in report.issues]
     values += [D(len(report.errors)), D(len(report.reviews))]
     out = {fmt(v) for v in values if v is not None}
     for text in texts:
         out.update(fmt(D(n)) for n in NUMBER.findall(text or ""))
     return out
+
+
+def unmet(r) -> bool:
+    """The rule itself does not give full marks: the target was not met (else points were deducted by judgement)."""
+    return r.rule_score is None or r.rule_score < r.weight
 
 
 def is_goal_form(result: Result) -> bool:
@@ -170,19 +180,22 @@ def leaves_named(result: Result, name: str):
 
 
 def same(value, text: str) -> bool:
-    return fmt(value) == fmt(D(text))
+    return fmt(value) == fmt(D(text.replace(",", "")))
 
 
 # One regex per kind of statement the report makes; each match is checked against the Result.
 STATEMENTS = {
     "total": re.compile(r"自评得分(?P<total>[\d.]+)分，绩效评价等级为“(?P<grade>[^”]+)”"),
-    "execution": re.compile(r"全年预算数(?P<budget>[\d.]+)万元，全年执行数(?P<spent>[\d.]+)万元，执行率(?P<rate>[\d.]+%)"),
-    "initial": re.compile(r"年初预算数(?P<initial>[\d.]+)万元"),
-    "funding-score": re.compile(r"预算执行率分值(?P<w>[\d.]+)分，按“得分=分值×执行率”计算，得(?P<s>[\d.]+)分"),
+    "execution": re.compile(r"全年预算数(?P<budget>[\d,.]+)万元，全年执行数(?P<spent>[\d,.]+)万元。"),
+    "initial": re.compile(r"年初预算数(?P<initial>[\d,.]+)万元"),
+    "funding-score": re.compile(r"预算执行率(?P<rate>[\d.]+%)，分值(?P<w>[\d.]+)分，按“得分=分值×执行率”计算，"
+                               r"得(?P<s>[\d.]+)分"),
     "group": re.compile(r"^(?P<name>[^，。：]+?)满分(?P<w>[\d.]+)分，(?:扣(?P<d>[\d.]+)分，)?完成(?P<s>[\d.]+)分。$"),
-    "lost-leaf": re.compile(r"^\d+\.(?P<name>[^：]+)：.*?分值(?P<w>[\d.]+)分，得(?P<s>[\d.]+)分，扣(?P<d>[\d.]+)分。计分依据"),
+    "lost-leaf": re.compile(r"^\d+\.(?P<name>[^：]+)：.*?(?P<state>未完成年度指标值|达到年度指标值，评价人酌情扣分)；"
+                           r"分值(?P<w>[\d.]+)分，得(?P<s>[\d.]+)分，扣(?P<d>[\d.]+)分。$"),
     "full-leaves": re.compile(r"^(?:各项|其余)指标均得满分：(?P<items>.+)。$"),
-    "unfinished": re.compile(r"^\d+\.(?P<name>[^：]+)：.*得(?P<s>[\d.]+)分（分值(?P<w>[\d.]+)分）。$"),
+    "unfinished": re.compile(r"^\d+\.(?P<name>[^：]+)：.*得(?P<s>[\d.]+)分（分值(?P<w>[\d.]+)分）。偏差原因："),
+    "judged": re.compile(r"^\d+\.(?P<name>[^：]+)：得(?P<s>[\d.]+)分（分值(?P<w>[\d.]+)分）。扣分理由："),
 }
 
 
@@ -190,7 +203,7 @@ def check_statements(result: Result, lines: list[str]) -> dict[str, set[str]]:
     """Match every statement in ``lines`` against the Result; return the leaf names each kind covered."""
     card = result.card
     seen: dict[str, list] = {k: [] for k in STATEMENTS}
-    covered = {"lost": set(), "full": set(), "unfinished": set()}
+    covered = {"lost": set(), "full": set(), "unfinished": set(), "judged": set()}
     for line in lines:
         for kind, pattern in STATEMENTS.items():
             m = pattern.search(line)
@@ -205,11 +218,13 @@ def check_statements(result: Result, lines: list[str]) -> dict[str, set[str]]:
     if f is not None:
         assert len(seen["execution"]) == 1
         m = seen["execution"][0]
-        assert same(f.budget, m["budget"]) and same(f.spent, m["spent"]) and m["rate"] == pct(f.rate)
+        assert same(f.budget, m["budget"]) and same(f.spent, m["spent"])
         assert [same(D(str(result.filing.funding["total"].initial)), x["initial"]) for x in seen["initial"]] \
             == ([True] if result.filing.funding["total"].initial is not None else [])
         assert len(seen["funding-score"]) == 1
-        assert same(f.weight, seen["funding-score"][0]["w"]) and same(f.score, seen["funding-score"][0]["s"])
+        m = seen["funding-score"][0]
+        assert same(f.weight, m["w"]) and same(f.score, m["s"]) and m["rate"] == pct(f.rate, 2).replace("%", "") \
+            or m["rate"] == f"{f.rate * 100:.2f}%"
     else:
         assert not seen["execution"] and not seen["funding-score"]
     # group sentences, in document order
@@ -219,6 +234,7 @@ def check_statements(result: Result, lines: list[str]) -> dict[str, set[str]]:
     # leaves that lost points
     for m in seen["lost-leaf"]:
         assert any(same(r.weight, m["w"]) and same(r.score, m["s"]) and same(r.lost, m["d"]) and r.lost > 0
+                   and (m["state"] == "未完成年度指标值") == unmet(r)
                    for r in leaves_named(result, m["name"])), m.group(0)
         covered["lost"].add(m["name"])
     # leaves at full score: “名称（年度指标值…，实际完成值…）10分”
@@ -228,10 +244,11 @@ def check_statements(result: Result, lines: list[str]) -> dict[str, set[str]]:
             assert any(same(r.score, score) and r.score == r.weight for r in leaves_named(result, name)), item
             covered["full"].add(name)
     # 四、未完成的绩效目标
-    for m in seen["unfinished"]:
-        assert any(same(r.score, m["s"]) and same(r.weight, m["w"]) and r.score < r.weight
-                   for r in leaves_named(result, m["name"])), m.group(0)
-        covered["unfinished"].add(m["name"])
+    for kind, expected in (("unfinished", True), ("judged", False)):
+        for m in seen[kind]:
+            assert any(same(r.score, m["s"]) and same(r.weight, m["w"]) and r.score < r.weight and unmet(r) == expected
+                       for r in leaves_named(result, m["name"])), m.group(0)
+            covered[kind].add(m["name"])
     return covered
 
 
@@ -251,13 +268,19 @@ def check_tables(result: Result, tables: list[list[list[str]]]) -> set[str]:
     for name, (w, s, d) in expected.items():
         assert rows[name] == [fmt(w), fmt(s), fmt(d)], name
     for table in tables:
-        if table[0] != ["指标", "分值", "得分", "说明"]:
+        if table[0] != ["指标", "分值", "得分", "完成情况"]:
             continue
         for name, w, s, _note in table[1:]:
             candidates = [(r.weight, r.score) for r in card.leaves if r.leaf.name == name]
             candidates += [(g.weight, g.score) for g in card.groups if g.name == name]
             assert (w, s) in {(fmt(a), fmt(b)) for a, b in candidates}, (name, w, s)
             listed.add(name)
+    # the 自评表 attached at the end: every leaf, with its weight and score, and the total
+    attached = [t for t in tables if t[0][3:] == ["年度指标值", "实际完成值", "分值", "得分", "偏差原因分析及改进措施"]]
+    assert len(attached) == 1
+    rows = [r for r in attached[0][1:] if r[2]]
+    assert [(r[2], r[5], r[6]) for r in rows] == [(x.leaf.name, fmt(x.weight), fmt(x.score)) for x in card.leaves]
+    assert attached[0][-1][0] == "总分" and attached[0][-1][6] == fmt(card.total)
     return listed
 
 
@@ -270,7 +293,8 @@ def test_docx_statements_match_the_result(case):
     listed = check_tables(result, docx_tables(doc))
     leaves = {r.leaf.name for r in result.card.leaves}
     lost = {r.leaf.name for r in result.card.leaves if r.score < r.weight}
-    assert covered["unfinished"] == lost
+    assert covered["unfinished"] == {r.leaf.name for r in result.card.leaves if r.score < r.weight and unmet(r)}
+    assert covered["unfinished"] | covered["judged"] == lost
     if result.card.form.layout == "criteria":
         assert leaves <= listed  # every 共性指标 in the tables
     else:
@@ -304,33 +328,40 @@ def test_title_and_chart(case):
     assert document.part.related_parts[image].blob[:4] == b"\x89PNG"
 
 
-def test_errors_are_stated_not_hidden(case):
+def test_errors_are_stated_in_the_drafting_note_never_in_the_body(case):
     name, result, doc, _ = case
     text = "\n".join(docx_lines(doc))
     n = len(result.report.errors)
     if n:
-        assert f"自评表存在以下{n}个问题，以下数字为按规则重新计算的结果：" in text
+        assert f"【自评表有{n}个错误（数字不对），本稿采用按规则重新计算的数字" in text
         for issue in result.report.errors:
             assert issue.message.rstrip("。") in text
     else:
-        assert "问题，以下数字为按规则重新计算的结果" not in text
+        assert "个错误（数字不对）" not in text
+    draft = build(result)
+    body = [b for b in draft.blocks if not (isinstance(b, Paragraph) and b.role == "note")]
+    for block in body:
+        words = block.text if isinstance(block, (Paragraph, Heading)) else ""
+        for issue in result.report.issues:
+            assert issue.code not in words and issue.message.rstrip("。") not in words, (issue.code, words)
+    assert all(isinstance(b, Paragraph) and b.role == "note" for b in draft.blocks[1:len(draft.blocks) - len(body) + 1])
 
 
 def test_seed_001_problems_and_recomputed_total(tmp_path):
     result = evaluate_file(DATA / "seed001-goals.yaml")
     text = "\n".join(docx_lines(draft_report(result, tmp_path / "r.docx")))
-    assert f"自评表存在以下{len(result.report.errors)}个问题" in text and len(result.report.errors) == 9
+    assert f"自评表有{len(result.report.errors)}个错误" in text and len(result.report.errors) == 9
     assert "自评表填报总分93分，按规则重新计算为95.32分" in text
     assert "自评得分95.32分，绩效评价等级为“优秀”" in text
     # 四337.21 typed for 437.21 is reported, and never used as the amount spent
     assert "4337.21万元大于合计437.21万元" in text
-    assert "全年执行数437.21万元，执行率99.37%" in text
+    assert "全年执行数437.21万元。" in text and "预算执行率99.37%，分值" in text
     # section 三 follows the goals, then the 一级指标 inside each goal
     assert "（一）目标1（30分）" in text and "①产出指标完成情况分析" in text and "②效益指标完成情况分析" in text
     assert "产出指标满分25分，扣3.1分，完成21.9分。" in text
-    # the reasons the unit wrote are carried into 五, missing ones are asked for
-    assert "2.取缔破损广告牌：部分广告牌业主未配合拆除，扣2分。" in text
-    assert "1.取缔出门出窗占道经营率：【请填写：偏差原因】" in text
+    # the reasons the unit wrote are carried into 四, missing ones are asked for
+    assert re.search(r"\n2\.取缔破损广告牌：[^\n]*。偏差原因：部分广告牌业主未配合拆除，扣2分。\n", text)
+    assert re.search(r"\n1\.取缔出门出窗占道经营率：[^\n]*。偏差原因：【请填写：偏差原因】\n", text)
 
 
 def test_placeholders_are_red_and_seeded_with_reasons(tmp_path):
@@ -340,10 +371,10 @@ def test_placeholders_are_red_and_seeded_with_reasons(tmp_path):
     assert red and all(t.startswith("【") and t.endswith("】") for t in red)
     assert "【请填写：改进措施】" in red and "【请填写：成文日期】" in red
     lines = [p.text for p in document.paragraphs]
-    assert "2.公用经费控制率：公用经费结余较多。" in lines
-    assert "2.针对“公用经费控制率”（自评表填写：公用经费结余较多）：【请填写：改进措施】" in lines
-    # criteria layout: the 共性指标 by level-1 group, no funding section (the Yunnan form has none)
-    assert "（一）投入" in lines and not any("预算执行情况" in x for x in lines)
+    assert any(re.fullmatch(r"\d\.公用经费控制率：.*偏差原因：公用经费结余较多。", x) for x in lines)
+    assert any(re.fullmatch(r"\d\.针对“公用经费控制率”：【请填写：改进措施】", x) for x in lines)
+    # criteria layout: the 共性指标 by level-1 group; no funding table (the Yunnan form has none): asked for
+    assert "（一）投入完成情况" in lines and "【请填写：资金来源（当年财政拨款、上年结转、其他资金）、预算数和执行数】" in red
 
 
 def test_typesetting(tmp_path):
@@ -366,8 +397,8 @@ def test_typesetting(tmp_path):
     assert east("一级标题") == "黑体" and east("二级标题") == "楷体"
     paragraphs = document.paragraphs
     assert paragraphs[0].style.name == "报告标题"
-    assert next(p for p in paragraphs if p.text == "一、自评结论").style.name == "一级标题"
-    assert next(p for p in paragraphs if p.text == "（一）产出指标").style.name == "二级标题"
+    assert next(p for p in paragraphs if p.text == "三、自评结论及指标完成情况").style.name == "一级标题"
+    assert next(p for p in paragraphs if p.text == "（一）产出指标完成情况").style.name == "二级标题"
 
 
 def test_formats(tmp_path):

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 
@@ -91,6 +91,9 @@ class Value:
     unit: str = ""
     ratio: bool = False
     reason: str | None = None
+    #: A number read from a workbook cell as the cell shows it under its number format (``90%``,
+    #: ``120件``); "" when the value was typed as text.  Not part of the value's identity.
+    shown: str = field(default="", compare=False)
 
     @property
     def is_number(self) -> bool:

@@ -21,7 +21,7 @@ from docx import Document
 from docx.enum.section import WD_ORIENT
 from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK, WD_LINE_SPACING
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
@@ -220,7 +220,13 @@ def _paragraph(doc, block: Paragraph) -> None:
     p = doc.add_paragraph()
     _spans(p, block.spans)
     pf = p.paragraph_format
-    if block.role == "attachment":
+    if block.role == "pagebreak":
+        p.add_run().add_break(WD_BREAK.PAGE)
+    elif block.role == "attachment-label":  # “附件” at the top left of the attached table's page (黑体)
+        indent_chars(p._p.get_or_add_pPr(), first=0)
+        for run in p.runs:
+            set_fonts(run._r.get_or_add_rPr(), FONTS["h1"])
+    elif block.role == "attachment":
         pf.space_before = LINE
         pf.keep_with_next = True
     elif block.role == "signature":

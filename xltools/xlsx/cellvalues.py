@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from ..model import Entry, Filing, Form, FundingRow, Leaf, key
 from ..parse import Value, align, parse
+from .numfmt import shown
 from ..rules.national import DIRECTIONS, National
 from ..scoring import prepare_actual
 
@@ -136,7 +137,8 @@ def cell_value(cell: Cell, op: str = "", rate: bool = False) -> Value:
     if isinstance(cell.value, Decimal):
         if op == "定性":
             return Value("text", text=str(cell.value))
-        return Value("number", text=str(cell.value), op=op or None, number=cell.value, ratio=rate)
+        return Value("number", text=str(cell.value), op=op or None, number=cell.value, ratio=rate,
+                     shown=shown(cell.value, cell.fmt))
     text = str(cell.value)
     return Value("text" if text.strip() else "blank", text=text)
 
