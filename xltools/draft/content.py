@@ -463,7 +463,8 @@ class _Builder:
         elif not down:
             self.add(para("各项绩效指标均达到年度指标值，没有未完成的绩效目标。"))
         for i, r in enumerate(down, 1):
-            spans = [Span(f"{i}.{r.leaf.name}：{target_actual(r) or '实际完成值未填写'}，得{fmt(r.score)}分"
+            where = target_actual(r) or ("" if r.judged else "实际完成值未填写")
+            spans = [Span(f"{i}.{r.leaf.name}：" + (f"{where}，" if where else "") + f"得{fmt(r.score)}分"
                           f"（分值{fmt(r.weight)}分）。偏差原因：")]
             spans.append(Span(sentence(r.reason)) if r.reason else placeholder("偏差原因"))
             self.add(Paragraph(tuple(spans), "item"))
@@ -523,7 +524,7 @@ class _Builder:
                         strong=True))
         l1, l2, l3 = self.form.level_names
         self.table("绩效自评表", (l1, l2, l3, "年度指标值", "实际完成值", "分值", "得分", "偏差原因分析及改进措施"), rows,
-                   (1.9, 1.9, 2.6, 2, 2, 0.9, 0.9, 2.6), centered=(5, 6), dense=True)
+                   (1.7, 1.7, 2.4, 1.9, 1.9, 1.15, 1.15, 2.5), centered=(5, 6), dense=True)
 
 
 def build(result: "Result") -> Draft:
