@@ -425,3 +425,37 @@ def test_docx_converts_to_pdf(soffice, tmp_path):
     [pdf] = libreoffice.convert([doc], tmp_path / "pdf", "pdf")
     assert pdf.is_file() and pdf.stat().st_size > 0
     assert pdf.read_bytes()[:5] == b"%PDF-"
+
+
+# -- issue 17: no library warning text reaches the user ----------------------------------------------
+
+@pytest.fixture
+def no_cjk_in_cache(monkeypatch):
+    """matplotlib's font cache as it is when it was built before the CJK fonts were installed."""
+    from matplotlib import font_manager
+
+    from xltools.draft import chart
+    kept = [f for f in font_manager.fontManager.ttflist if chart._known_cjk_name(f.name) is None]
+    monkeypatch.setattr(font_manager.fontManager, "ttflist", kept)
+    chart.cjk_font.cache_clear()
+    yield font_manager
+    chart.cjk_font.cache_clear()
+
+
+def test_a_stale_font_cache_still_finds_the_installed_cjk_font(no_cjk_in_cache):
+    from xltools.draft import chart
+    if not any("cjk" in p.lower() or "wqy" in p.lower() for p in no_cjk_in_cache.findSystemFonts()):
+        pytest.skip("no CJK font installed on this system")
+    assert chart.cjk_font() is not None
+
+
+def test_without_a_cjk_font_the_user_gets_a_chinese_hint_only(no_cjk_in_cache, monkeypatch, tmp_path, capsys):
+    from xltools.cli import main
+    monkeypatch.setattr(no_cjk_in_cache, "findSystemFonts", lambda *a, **k: [])
+    with pytest.raises(SystemExit) as exit_:
+        main(["report", str(DATA / "seed001-goals.yaml"), "-o", str(tmp_path / "r.docx")])
+    assert exit_.value.code == 1  # the seed has errors
+    err = capsys.readouterr().err
+    assert "提示：未找到中文字体" in err and "fonts-noto-cjk" in err
+    for python in ("Warning", "warn(", ".py:", "findfont", "Glyph"):
+        assert python not in err, err

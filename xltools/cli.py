@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import re
 import sys
+import warnings
 from pathlib import Path
 
 import click
@@ -15,7 +16,7 @@ import click
 from . import api
 from .clitext import VERSION_HELP, VERSION_MESSAGE, CnGroup
 from .console import table
-from .errors import XltoolsError, refuse_overwrite
+from .errors import XltoolsError, XltoolsHint, refuse_overwrite
 from .num import fmt, pct
 
 
@@ -286,6 +287,22 @@ def show_usage_error(exc: click.UsageError) -> None:
 
 
 def main(argv=None):
+    """Run the CLI; Chinese hints (:class:`XltoolsHint`) are shown as “提示：” lines on stderr, and no
+    other warning text of Python or a library reaches the user."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            _main(argv)
+        finally:
+            shown = set()
+            for w in caught:
+                text = str(w.message)
+                if issubclass(w.category, XltoolsHint) and text not in shown:
+                    shown.add(text)
+                    click.echo(f"提示：{text}", err=True)
+
+
+def _main(argv=None):
     try:
         cli.main(args=argv, prog_name="xltools", standalone_mode=False)
     except click.exceptions.Abort:

@@ -15,6 +15,11 @@ class XltoolsError(Exception):
     code = "error"
 
 
+class XltoolsHint(UserWarning):
+    """A hint for the user in Chinese (a missing font, an optional library): not an error.  The CLI
+    shows these as “提示：…” lines and nothing else of Python's warnings machinery."""
+
+
 class SpecError(XltoolsError):
     """A form spec file (or dict) cannot be used.
 
