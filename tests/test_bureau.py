@@ -781,6 +781,10 @@ def test_cli_help_options_and_exit_codes_in_a_real_process(bureau, tmp_path):
     out = subprocess.run([*run, "distribute", str(bureau["units_csv"]), "-o", str(tmp_path / "d"), "--quiet"],
                          capture_output=True, text=True)
     assert out.returncode == 1 and out.stderr == "" and "某某局" in out.stdout
+    again = [*run, "distribute", str(bureau["units_csv"]), "-o", str(tmp_path / "d"), "--quiet"]
+    out = subprocess.run(again, capture_output=True, text=True)  # the templates handed out are not replaced
+    assert out.returncode == 2 and "已存在，没有覆盖" in out.stderr and "--force" in out.stderr
+    assert subprocess.run([*again, "--force"], capture_output=True, text=True).returncode == 1
     out = subprocess.run([*run, "collect", good, "-o", str(tmp_path / "s.xlsx"), "--workers", "0"],
                          capture_output=True, text=True)
     assert out.returncode == 2 and out.stdout == ""

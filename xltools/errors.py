@@ -64,7 +64,7 @@ class OutputExistsError(XltoolsError):
 
     def __init__(self, paths):
         self.paths = [str(p) for p in paths]
-        super().__init__(f"{'、'.join(self.paths)} 已存在，没有覆盖：请换一个文件名，或加 --force 覆盖")
+        super().__init__(f"{'、'.join(self.paths)} 已存在，没有覆盖：请换一个文件名（或文件夹），或加 --force 覆盖")
 
 
 def refuse_overwrite(paths, force: bool = False) -> None:
