@@ -159,7 +159,7 @@ def _commands(group, path=()):
 #: What may stay Latin in a help text: command and option names, file types, products, values.
 ALLOWED = {"xltools", "excel", "Excel", "WPS", "LibreOffice", "JSON", "CSV", "YAML", "UTF", "BOM", "xlwings", "Python",
            "docx", "md", "pdf", "xlsx", "xlsm", "xlam", "yaml", "csv", "dept", "Word", "PDF", "workbooks", "dist",
-           "CPU"}
+           "CPU", "Windows", "wheel", "macOS", "jixiao"}
 
 
 def test_help_of_every_command_is_in_chinese():
@@ -170,7 +170,7 @@ def test_help_of_every_command_is_in_chinese():
         result = CliRunner().invoke(cli, [*path, "--help"], prog_name="xltools")
         assert result.exit_code == 0, path
         text = result.output
-        names = set(path) | set(cli.list_commands(None)) | {"build", "install", "uninstall"}
+        names = set(path) | set(cli.list_commands(None)) | {"build", "install", "uninstall", "bundle"}
         text = re.sub(r"--?[\w-]+|[\w./-]*[./][\w./-]+|\[[\w|]+\]", " ", text)  # options, files, choices
         english = {w for w in re.findall(r"[A-Za-z]{2,}", text) if w not in ALLOWED | names}
         assert not english, (path, english)
