@@ -433,7 +433,9 @@ class _Writer:
         ws.activate()
 
     def _fit_rows(self, last_row: int) -> dict[int, float]:
-        """Heights (points) of rows ``0..last_row`` from the wrapped text written in them."""
+        """Heights (points) of rows ``0..last_row`` from the wrapped text written in them (read back
+        from XlsxWriter's cell table, merged ranges and shared strings: internals, like FastSheet's,
+        with XlsxWriter pinned below version 4)."""
         ws, L = self.ws, self.L
         strings = {i: s for s, i in ws.str_table.string_table.items()}
         merged = {(m[0], m[1]): m for m in ws.merge}
