@@ -417,7 +417,10 @@ class _Writer:
         plan = page_plan(sum(column_px(c.width) for c in printed),
                          [min(409, heights.get(r, MIN_HEIGHT)) for r in range(last_row + 1)],
                          [s.first for s in L.spans if s.level == 0], L.table_header)
-        ws.set_landscape() if plan.landscape else ws.set_portrait()
+        if plan.landscape:
+            ws.set_landscape()
+        else:
+            ws.set_portrait()
         ws.set_paper(9)  # A4
         ws.set_margins(**MARGINS)
         ws.center_horizontally()
