@@ -32,7 +32,8 @@ from openpyxl.utils import get_column_letter, range_boundaries
 
 from xltools import api
 from xltools.errors import XltoolsError
-from xltools.excel import adapter, apply, build, glue, install, plan
+from xltools import writeback as plan
+from xltools.excel import adapter, apply, build, glue, install
 from xltools.xlsx.cells import a1, rowcol
 from xltools.xlsx.package import open_book
 
@@ -69,6 +70,33 @@ class _Cell:
         self.note = None
         self.link = None
         self.locked = True
+        self.bold = False
+
+
+class _PageSetup:
+    """Excel's PageSetup, as far as apply.page_setup sets it."""
+    PaperSize = Orientation = Zoom = FitToPagesWide = FitToPagesTall = PrintTitleRows = None
+
+
+class FakeWindow:
+    """Excel's ActiveWindow, as far as apply.page_setup sets it: freezing applies to the active sheet."""
+
+    def __init__(self, app):
+        self._app = app
+        self.SplitColumn = self.SplitRow = 0
+
+    @property
+    def FreezePanes(self):
+        return self._app._book._active._frozen is not None
+
+    @FreezePanes.setter
+    def FreezePanes(self, value):
+        self._app._book._active._frozen = (self.SplitRow, self.SplitColumn) if value else None
+
+
+class FakeAppApi:
+    def __init__(self, app):
+        self.ActiveWindow = FakeWindow(app)
 
 
 class _Protection:
@@ -107,6 +135,10 @@ class FakeWorksheetApi:
     def EnableSelection(self, value):
         self._sheet._selection = value
 
+    @property
+    def PageSetup(self):
+        return self._sheet._page
+
     def Unprotect(self, Password=None):
         protected = self._sheet._protected
         if protected is not None and protected["password"] and Password != protected["password"]:
@@ -118,6 +150,23 @@ class FakeWorksheetApi:
         flags = {name: bool(allow.get(name, False)) for name, _ in ALLOW}
         self._sheet._protected = {"password": Password or "", "flags": flags, "objects": DrawingObjects,
                                   "scenarios": Scenarios}
+
+
+class FakeFont:
+    def __init__(self, rng):
+        self._rng = rng
+
+    @property
+    def bold(self):
+        bolds = {self._rng._sheet._cell(r, c).bold for r, c in self._rng._coords()}
+        return bolds.pop() if len(bolds) == 1 else None
+
+    @bold.setter
+    def bold(self, value):
+        for r, c in self._rng._coords():
+            cell = self._rng._sheet._cell(r, c, create=True)
+            self._rng._sheet._check_write(cell)
+            cell.bold = bool(value)
 
 
 class FakeNote:
@@ -279,6 +328,10 @@ class FakeRange:
             cell.color = tuple(color_or_rgb) if color_or_rgb is not None else None
 
     @property
+    def font(self):
+        return FakeFont(self)
+
+    @property
     def note(self):
         cell = self._sheet._cell(self._r1, self._c1)
         return FakeNote(cell, self._sheet) if cell.note is not None else None
@@ -328,6 +381,8 @@ class FakeSheet:
         self._merged: list[tuple[int, int, int, int]] = []
         self._protected = None
         self._selection = 0
+        self._page = _PageSetup()
+        self._frozen = None
 
     @property
     def name(self):
@@ -436,6 +491,11 @@ class FakeApp:
         self._updating = True
         self._alerts: list[tuple[str, str, str]] = []
         self._book = None
+        self._api = FakeAppApi(self)
+
+    @property
+    def api(self):
+        return self._api
 
     @property
     def status_bar(self):
@@ -581,7 +641,7 @@ def snapshot(book: FakeBook):
     out = {"sheets": [(s.name, s._visible) for s in book._sheets],
            "protection": {s.name: s._protected for s in book._sheets}}
     for s in book._sheets:
-        out[s.name] = {rc: (c.value, c.formula, c.color, c.note, c.link) for rc, c in s._cells.items()
+        out[s.name] = {rc: (c.value, c.formula, c.color, c.note, c.link, c.bold) for rc, c in s._cells.items()
                        if c.value is not None or c.formula or c.color or c.note or c.link}
         out[s.name + "/widths"] = dict(s._widths)
     return out
@@ -643,7 +703,7 @@ def test_fake_matches_xlwings_signatures():
     xlwings_main = pytest.importorskip("xlwings.main")
     pairs = {FakeApp: xlwings_main.App, FakeBook: xlwings_main.Book, FakeSheets: xlwings_main.Sheets,
              FakeSheet: xlwings_main.Sheet, FakeRange: xlwings_main.Range, FakeNote: xlwings_main.Note,
-             FakeName: xlwings_main.Name}
+             FakeName: xlwings_main.Name, FakeFont: xlwings_main.Font}
     checked = 0
     for fake, real in pairs.items():
         for name, member in _public(fake).items():
@@ -672,7 +732,8 @@ def test_glue_uses_only_what_the_fake_implements():
     """Every attribute the excel package reads off an xlwings object is implemented by the fake
     (a crude but useful guard: the package's source names no other xlwings member)."""
     implemented = set()
-    for cls in (FakeApp, FakeBook, FakeSheets, FakeSheet, FakeRange, FakeNote, FakeName, FakeWorksheetApi):
+    for cls in (FakeApp, FakeBook, FakeSheets, FakeSheet, FakeRange, FakeNote, FakeName, FakeWorksheetApi,
+                FakeFont, FakeAppApi):
         implemented |= set(_public(cls))
     allowed = implemented | {"xw", "Book", "caller", "AddComment", "utils", "fullname_url_to_local_path", "FullName"}
     for module in (adapter, apply, glue):
@@ -754,13 +815,21 @@ def _result_rows(book: FakeBook):
 
 def _issue_rows(book: FakeBook):
     rows = _result_rows(book)
-    start = next(i for i, r in enumerate(rows) if r[:len(plan.TABLE_HEADER)] == list(plan.TABLE_HEADER)) + 1
+    assert rows[0][:len(plan.HEADER)] == list(plan.HEADER)
     out = []
-    for r in rows[start:]:
+    for r in rows[1:]:
         if not r[0]:
             break
-        out.append(r[:len(plan.TABLE_HEADER)])
+        out.append(r[:len(plan.HEADER)])
     return out
+
+
+def _summary(book: FakeBook) -> dict[str, str]:
+    return {r[4]: r[5] for r in _result_rows(book) if not r[0] and r[4]}
+
+
+def _sorted_issues(result):
+    return plan.plan(result, open_book(EXAMPLE)).issues
 
 
 def test_check_clean_workbook_leaves_no_trace(fake_xw):
@@ -780,18 +849,20 @@ def test_check_marks_exactly_what_check_workbook_reports(fake_xw, broken):
     book = caller(broken)
     original = snapshot(book)
     glue.check()
-    # the issue list: same issues, same cells, same order
+    # the issue list: same issues, same cells, sorted by sheet and cell, Chinese only
     rows = _issue_rows(book)
-    assert [(r[2], r[5]) for r in rows] == [(f"{i.location.sheet}!{i.location.cell}", i.code)
-                                            for i in expected.report.issues]
-    assert [r[4] for r in rows] == [i.message for i in expected.report.issues]
+    issues = _sorted_issues(expected)
+    assert sorted(issues, key=lambda i: i.code) == sorted(expected.report.issues, key=lambda i: i.code)
+    assert [(r[2], r[3]) for r in rows] == [(i.location.sheet, i.location.cell) for i in issues]
+    assert [rowcol(r[3]) for r in rows] == sorted(rowcol(r[3]) for r in rows)
+    assert [(r[1], r[4], r[5]) for r in rows] == [(i.label, i.title, i.message) for i in issues]
     # every issue cell coloured by its worst severity, with a note holding each of its messages
     sheet = book.sheets["自评表"]
     marks = plan.marks(expected)
     assert {(m.sheet, m.cell) for m in marks} == {(i.location.sheet, i.location.cell) for i in expected.report.issues}
     for m in marks:
         rng = sheet.range(m.cell)
-        assert rng.color == _rgb(SEVERITY_FILLS[m.severity])
+        assert rng.color == _rgb(m.fill)
         assert rng.note.text.startswith(plan.MARKER)
         for issue in expected.report.issues:
             if issue.location.cell == m.cell:
@@ -799,14 +870,26 @@ def test_check_marks_exactly_what_check_workbook_reports(fake_xw, broken):
     untouched = [rc for rc in original["自评表"] if a1(rc[0] - 1, rc[1] - 1) not in {m.cell for m in marks}]
     assert all(snapshot(book)["自评表"][rc] == original["自评表"][rc] for rc in untouched)
     # the same scores
-    labels = {r[2]: r[3] for r in _result_rows(book) if len(r) > 3 and r[2]}
-    assert Decimal(str(labels["总分"])) == expected.card.total and labels["等级"] == expected.card.grade
-    assert Decimal(str(labels["资金执行"])) == expected.card.funding.score
+    labels = _summary(book)
+    assert labels["总分"] == f"得分 {expected.card.total.normalize():f}，等级 {expected.card.grade}"
+    assert labels["资金执行"].startswith(f"得分 {expected.card.funding.score.normalize():f}（")
     for g in expected.card.top_groups():
-        assert Decimal(str(labels[g.name])) == g.score
+        assert labels[g.name].startswith(f"得分 {g.score.normalize():f}（")
     # links to the cells, the protection put back as it was, the user left on the sheet
-    links = {c.value: c.link for c in book.sheets[plan.RESULT_SHEET]._cells.values() if c.link}
-    assert links["自评表!I11"] == "#'自评表'!I11"
+    result_sheet = book.sheets[plan.RESULT_SHEET]
+    links = {(r, c): cell.link for (r, c), cell in result_sheet._cells.items() if cell.link}
+    row_of = {(r[2], r[3]): n + 2 for n, r in enumerate(rows)}
+    assert links[(row_of[("自评表", "I11")], plan.LINK_COLUMN + 1)] == "#'自评表'!I11"
+    assert len(links) == len(rows)
+    # how it looks: bold coloured header frozen, severity coloured, A4 landscape one page wide
+    assert all(result_sheet._cell(1, c).bold and result_sheet._cell(1, c).color == _rgb(plan.HEADER_FILL)
+               for c in range(1, len(plan.HEADER) + 1))
+    assert [result_sheet._cell(n + 2, 2).color for n in range(len(rows))] == \
+        [_rgb(SEVERITY_FILLS[i.severity]) for i in issues]
+    assert result_sheet._frozen == (1, 0)
+    page = result_sheet._page
+    assert (page.PaperSize, page.Orientation, page.FitToPagesWide, page.FitToPagesTall) == (9, 2, 1, False)
+    assert all(result_sheet._widths[c + 1] == 0 for c in plan.ResultTable("", [], [], {}).hidden)
     assert book.sheets["自评表"]._protected == original["protection"]["自评表"]
     assert book.sheets.active.name == "自评表"
     (message, _, mode), = book.app._alerts
@@ -890,7 +973,7 @@ def test_recalculate_with_libreoffice_as_the_engine(fake_xw, broken, soffice, tm
     assert [g.to_dict() for g in after.card.groups] == [g.to_dict() for g in expected.groups]
     assert after.card.leaf("产出指标/数量指标/执法案件").stated is None
     rows = _issue_rows(book)
-    assert [(r[2], r[5]) for r in rows] == [("自评表!J20", "missing-reason")]
+    assert [(r[2], r[3], r[4]) for r in rows] == [("自评表", "J20", "扣分但未填写偏差原因")]
     assert book.sheets["自评表"].range("I11").color != _rgb(SEVERITY_FILLS["error"])  # its mark is gone
     assert "校验标注已更新" in book.app._alerts[-1][0]
 
@@ -972,6 +1055,107 @@ def test_missing_draft_module_is_a_message(fake_xw, monkeypatch):
     glue.report()
     message, _, mode = book.app._alerts[-1]
     assert "还不能生成报告" in message and mode == "critical"
+
+
+def save_marked(book: FakeBook, path: Path) -> Path:
+    """The fake's workbook as Excel would save it after a button: values, formulas with their cached
+    values, fills, notes (by the Excel user, not "xltools"), links, bold and hidden columns."""
+    from openpyxl.comments import Comment
+    from openpyxl.styles import Font, PatternFill
+    from xltools.xlsx.patch import CellEdit, apply
+    plain = save_fake(book, path.with_name("plain-" + path.name))
+    wb = openpyxl.load_workbook(plain)
+    for sheet in book._sheets:
+        ws = wb[sheet.name]
+        for (r, c), cell in sheet._cells.items():
+            xc = ws.cell(r, c)
+            if isinstance(xc, openpyxl.cell.cell.MergedCell):
+                continue
+            if cell.color:
+                xc.fill = PatternFill("solid", fgColor="%02X%02X%02X" % cell.color)
+            xc.comment = Comment(cell.note, "Excel 用户") if cell.note else None
+            if cell.link:
+                xc.hyperlink = cell.link
+            if cell.bold:
+                xc.font = Font(bold=True)
+        for c, width in sheet._widths.items():
+            ws.column_dimensions[get_column_letter(c)].width = width
+            ws.column_dimensions[get_column_letter(c)].hidden = width == 0
+    wb.save(plain)
+    cached = [CellEdit(sheet.name, a1(r - 1, c - 1), formula=cell.formula[1:], value=cell.value)
+              for sheet in book._sheets for (r, c), cell in sheet._cells.items() if cell.formula]
+    apply(plain, path, cached, None)
+    return path
+
+
+def _file_table(path: Path) -> list[list]:
+    """The 校验结果 sheet of a file as rows (None for blanks), trailing blanks dropped."""
+    ws = openpyxl.load_workbook(path)[plan.RESULT_SHEET]
+    return _trimmed([[c.value for c in row] for row in ws.iter_rows()])
+
+
+def _fake_table(book: FakeBook) -> list[list]:
+    return _trimmed([[None if v == "" else v for v in row] for row in _result_rows(book)])
+
+
+def _trimmed(rows):
+    rows = [list(r) for r in rows]
+    for r in rows:
+        while r and r[-1] is None:
+            r.pop()
+    while rows and not rows[-1]:
+        rows.pop()
+    return rows
+
+
+def _marked_cells(path: Path) -> dict[str, tuple]:
+    """自评表 cells with an error/review mark colour (the template uses the info colour itself) or
+    xltools' note text."""
+    ws = openpyxl.load_workbook(path)["自评表"]
+    out = {}
+    for row in ws.iter_rows():
+        for c in row:
+            rgb = c.fill.fgColor.rgb if c.fill.fill_type == "solid" and c.fill.fgColor.type == "rgb" else ""
+            note = c.comment.text if c.comment else ""
+            if rgb[-6:] in (SEVERITY_FILLS["error"], SEVERITY_FILLS["review"]) or "xltools" in note:
+                out[c.coordinate] = (rgb, note)
+    return out
+
+
+def test_button_sheet_then_score(fake_xw, broken, tmp_path):
+    """A workbook the button checked (its 校验结果 sheet, fills and notes as Excel saves them) goes
+    through ``xltools score``: the same 校验结果, the button's marks of cells now clean removed."""
+    book = caller(broken)
+    glue.check()
+    button = _fake_table(book)
+    marked = save_marked(book, tmp_path / "button.xlsx")
+    assert set(_marked_cells(marked)) >= {"I11", "J20"}
+    result, scored = api.score_workbook(marked, tmp_path / "scored.xlsx")  # was: not a cell reference
+    assert _file_table(scored) == button
+    # score restored I11's formula; run again: only J20 (no 偏差原因) is left marked, I11 is clean
+    _, again = api.score_workbook(scored, tmp_path / "again.xlsx")
+    left = _marked_cells(again)
+    assert set(left) == {"J20"}, left
+    ws, was = openpyxl.load_workbook(again)["自评表"], openpyxl.load_workbook(broken)["自评表"]
+    assert ws["I11"].fill.fgColor.rgb[-6:] == was["I11"].fill.fgColor.rgb[-6:] == "F2F2F2"  # its own grey back
+    assert ws["I11"].comment is None and str(ws["I11"].value).startswith("=")
+
+
+def test_score_sheet_then_button(fake_xw, broken, tmp_path):
+    """A workbook ``xltools score`` wrote goes through the button: it reads score's record, unmarks
+    what is clean and writes the 校验结果 that score writes for the same workbook."""
+    _, scored = api.score_workbook(broken, tmp_path / "scored.xlsx")
+    assert set(_marked_cells(scored)) >= {"I11", "J20"}
+    book = caller(scored)
+    glue.check()
+    _, again = api.score_workbook(scored, tmp_path / "again.xlsx")
+    assert _fake_table(book) == _file_table(again)
+    sheet = book.sheets["自评表"]
+    assert sheet.range("I11").color == (242, 242, 242) and sheet.range("I11").note is None  # its own grey back
+    j20, = [m for m in plan.marks(api.check_workbook(scored)) if m.cell == "J20"]
+    assert sheet.range("J20").color == _rgb(j20.fill)
+    assert sheet.range("J20").note.text.startswith(plan.MARKER)
+    assert sheet.range("J20").note.text.count(plan.MARKER) == 1
 
 
 def test_plan_notes_round_trip():

@@ -14,7 +14,8 @@ import xlsxwriter
 from defusedxml import ElementTree as SafeET
 
 from xltools import libreoffice
-from xltools.xlsx.patch import SHEET_ORDER, CellEdit, ResultSheet, _insert_child, apply
+from xltools.writeback import MARKER, Link, ResultTable
+from xltools.xlsx.patch import SHEET_ORDER, CellEdit, _insert_child, apply
 
 ROOT = Path(__file__).parent.parent
 MAIN = "自评表"
@@ -145,9 +146,8 @@ EDITS = [
     CellEdit("说明", "B2", formula=f"IF('{MAIN}'!B6>100,\"超\",\"否\")", value="超", note="无批注的表"),
     CellEdit("说明", "B3", formula=f"'{MAIN}'!B6>100", value=True),
 ]
-RESULT = ResultSheet("校验结果", ["位置", "问题", "得分"],
-                     [[f"{MAIN}!B6", "合计不符", 1.5], [f"{MAIN}!B3", "需核对", None]],
-                     {(0, 0): f"'{MAIN}'!B6", (1, 0): f"'{MAIN}'!B3"})
+RESULT = ResultTable("校验结果", [["位置", "问题", "得分"], ["B6", "合计不符", 1.5], ["B3", "需核对", None]],
+                     [Link(1, 0, MAIN, "B6"), Link(2, 0, MAIN, "B3")], {(0, 0): "header", (1, 1): "error"})
 OWNED = {"[Content_Types].xml", "xl/workbook.xml", "xl/_rels/workbook.xml.rels", "xl/styles.xml",
          "xl/worksheets/sheet1.xml", "xl/worksheets/sheet2.xml", "xl/comments1.xml",
          "xl/drawings/vmlDrawing1.vml", "xl/calcChain.xml"}
@@ -186,13 +186,14 @@ def test_openpyxl_sees_values_formulas_comments_links(book, tmp_path):
     assert ws["C2"].value == "=B2*3" and ws["C3"].value == "=B3*2" and ws["C5"].value == "=B5*2"
     assert ws["H20"].value == "  需补充 <说明> & 'x'  " and ws["D12"].value == 3.25
     assert ws["B6"].comment.text == "合计应为 <100.5> & “含税”" and ws["B6"].comment.author == "xltools"
-    assert ws["A1"].comment.text.startswith("原批注") and "【xltools】xltools 的说明" in ws["A1"].comment.text
+    assert ws["A1"].comment.text.startswith("原批注") and MARKER + "xltools 的说明" in ws["A1"].comment.text
     assert ws["B6"].fill.fgColor.rgb == "FF" + RED and ws["B6"].border.left.style == "thin"
     assert ws.data_validations.dataValidation and ws.conditional_formatting
     assert "合计" in wb.defined_names
     assert wb["说明"]["B2"].comment.text == "无批注的表"
     res = wb["校验结果"]
-    assert [c.value for c in res[1]] == RESULT.header
+    assert [c.value for c in res[1]] == RESULT.rows[0]
+    assert res["A1"].font.b and res["B2"].fill.fgColor.rgb == "FFFFC7CE" and res.freeze_panes == "A2"
     assert res["A2"].hyperlink.location == f"'{MAIN}'!B6" and res["C2"].value == 1.5
     assert wb.sheetnames == [MAIN, "说明", "校验结果"]
     cached = openpyxl.load_workbook(out, data_only=True)

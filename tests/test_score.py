@@ -8,7 +8,7 @@ from click.testing import CliRunner
 
 from xltools import api, libreoffice
 from xltools.cli import cli
-from xltools.writeback import RESULT_SHEET
+from xltools.writeback import LINK_COLUMN, RESULT_SHEET
 from xltools.xlsx.compare import parts
 from xltools.xlsx.patch import CellEdit, apply
 
@@ -61,9 +61,10 @@ def test_score_restores_marks_and_lists(broken, tmp_path):
         assert ws[cell].comment is not None and "原为公式" in ws[cell].comment.text
         assert ws[cell].fill.fgColor.rgb.endswith("FFC7CE")
     sheet = book[RESULT_SHEET]
-    listed = [sheet.cell(r, 5).value for r in range(2, sheet.max_row + 1)]
+    col = LINK_COLUMN + 1
+    listed = [sheet.cell(r, col).value for r in range(2, sheet.max_row + 1)]
     assert set(cells_of(result, "formula-overwritten")) <= set(listed)
-    linked = [sheet.cell(r, 5).hyperlink for r in range(2, sheet.max_row) if sheet.cell(r, 5).value]
+    linked = [sheet.cell(r, col).hyperlink for r in range(2, sheet.max_row) if sheet.cell(r, col).value]
     assert all(h is not None and h.location.startswith("'自评表'!") for h in linked)
 
 

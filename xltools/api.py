@@ -84,7 +84,7 @@ def score_workbook(path: str | Path, output: str | Path | None = None, *, in_pla
     from .errors import WorkbookError
     from .writeback import plan
     from .xlsx.package import open_book
-    from .xlsx.patch import apply
+    from .xlsx.patch import apply_plan
     src = Path(path)
     if in_place == (output is not None):
         raise WorkbookError("请用 -o 指定输出文件，或用 --in-place 直接写回原文件（会先备份），二者选一。")
@@ -95,9 +95,8 @@ def score_workbook(path: str | Path, output: str | Path | None = None, *, in_pla
         raise WorkbookError(f"{src.name}：输出文件与输入相同；要写回原文件请用 --in-place。")
     if in_place and backup:
         shutil.copy2(src, backup_path(src))
-    todo = plan(result, book)
     try:
-        apply(src, dst, todo.edits, todo.sheet)
+        apply_plan(src, dst, plan(result, book))
     except ValueError as exc:
         raise WorkbookError(f"{src.name}：无法写回结果（{exc}）。原文件未改动。") from None
     return result, dst

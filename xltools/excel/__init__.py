@@ -3,8 +3,9 @@
 Rooms, after xlwings' fibonacci example (a pure function and a thin Excel wrapper):
 
 - :mod:`.adapter`  the workbook open in Excel -> :class:`xltools.xlsx.package.Book` (reads only);
-- :mod:`.plan`     what to write back, as plain data (pure: tested on Linux without Excel);
-- :mod:`.apply`    the plan written through xlwings (the last inch: colours, notes, a sheet);
+- :mod:`.apply`    the write-back plan of :mod:`xltools.writeback` (the same one ``xltools score``
+                   applies to files) carried out through xlwings: colours, notes, a sheet;
+- :mod:`.messages` the Chinese messages shown at the end;
 - :mod:`.glue`     the entry points ``recalculate()``, ``check()``, ``report()`` for ``RunPython``;
 - :mod:`.build`    ``xltools.xlam`` (ribbon tab 绩效自评) and the ``.xlsm`` templates with buttons,
                    built from ``macros/`` with pyOpenVBA — no binary is kept in the repository;

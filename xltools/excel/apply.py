@@ -1,14 +1,17 @@
-"""The plan (:mod:`.plan`) written into the workbook open in Excel, through xlwings.
+"""The write-back plan (:mod:`xltools.writeback`) carried out in the workbook open in Excel, through
+xlwings — what :func:`xltools.xlsx.patch.apply_plan` does to a file.
 
 The only module besides :mod:`.adapter` that touches xlwings objects, and the only one that uses
-``Sheet.api`` (Excel's own object, for sheet protection: xlwings has no protection API).  Every
+``Sheet.api`` (Excel's own objects, for sheet protection, page setup and frozen panes: xlwings has
+no API for them; on macOS they are skipped).  Every
 call it makes is one the fake workbook in ``tests/test_excel.py`` implements and compares with
 xlwings' own signatures.
 """
 from __future__ import annotations
 
 from ..errors import WorkbookError
-from . import plan as P
+from .. import writeback as W
+from ..validation import SEVERITY_FILLS
 
 #: Worksheet.Protection flags kept across an unprotect/protect cycle (Excel's names).
 PROTECTION_FLAGS = ("AllowFormattingCells", "AllowFormattingColumns", "AllowFormattingRows",
@@ -89,10 +92,12 @@ def protect(sheet, saved) -> None:
 
 
 # -- formulas ---------------------------------------------------------------------------------
-def restore_formulas(session: Session, restores: list[P.Restore]) -> list[P.Restore]:
-    for r in restores:
+def restore_formulas(session: Session, restores: list[W.Restore]) -> list[W.Restore]:
+    """Put back the formulas typed over (Excel computes them); returns those."""
+    done = [r for r in restores if r.overwritten]
+    for r in done:
         session.sheet(r.sheet).range((r.row + 1, r.col + 1)).formula = r.formula
-    return restores
+    return done
 
 
 # -- notes ------------------------------------------------------------------------------------
@@ -116,76 +121,99 @@ def set_note(rng, text: str | None) -> None:
 
 
 # -- marks ------------------------------------------------------------------------------------
-def clear_marks(session: Session) -> int:
-    """Undo the marks an earlier run recorded in the result sheet; returns how many."""
-    if P.RESULT_SHEET not in session.names():
-        return 0
-    book = session.wb.sheets[P.RESULT_SHEET]
-    last = book.used_range.last_cell.row
-    if last <= P.BOOK_ROW:
-        return 0
-    first_col, last_col = P.BOOK_COLUMNS[0], P.BOOK_COLUMNS[-1]
-    rows = book.range((P.BOOK_ROW + 1, first_col), (last, last_col)).options(ndim=2).value
+def clear_marks(session: Session, old_marks: dict[tuple[str, str], str]) -> int:
+    """Undo every mark of the record (from either applier): original fill back, xltools' note
+    text gone.  The cells marked again are marked afresh by :func:`write_marks`."""
     names = set(session.names())
     done = 0
-    for sheet_name, cell, color in rows:
-        if not sheet_name or not cell or sheet_name not in names:
+    for (sheet_name, cell), original in sorted(old_marks.items()):
+        if sheet_name not in names:
             continue
-        rng = session.sheet(sheet_name).range(str(cell))
-        rng.color = P.color_value(color)
-        set_note(rng, P.strip_mark(note_text(rng)))
+        rng = session.sheet(sheet_name).range(cell)
+        rng.color = W.color_value(original)
+        set_note(rng, W.strip_mark(note_text(rng)))
         done += 1
     return done
 
 
-def write_marks(session: Session, marks: list[P.Mark]) -> list[list[str]]:
-    """Colour and annotate each mark's cell; returns the bookkeeping rows (sheet, cell, old fill)."""
-    kept = []
+def write_marks(session: Session, marks: list[W.Mark]) -> dict[tuple[str, str], str]:
+    """Colour and annotate each mark's cell; returns each cell's fill before (for the record)."""
+    originals = {}
     for mark in marks:
         rng = session.sheet(mark.sheet).range(mark.cell)
-        kept.append([mark.sheet, mark.cell, P.color_text(rng.color)])
-        rng.color = mark.color
-        set_note(rng, P.with_mark(note_text(rng), mark.text))
-    return kept
+        originals[(mark.sheet, mark.cell)] = W.color_text(rng.color)
+        rng.color = "#" + mark.fill
+        set_note(rng, W.with_mark(note_text(rng), mark.note))
+    return originals
 
 
-def write_result_sheet(session: Session, result, kept: list[list[str]]) -> None:
+def write_result_sheet(session: Session, table: W.ResultTable) -> None:
     wb = session.wb
     active = wb.sheets.active
     names = session.names()
-    if P.RESULT_SHEET in names:
-        sheet = session.sheet(P.RESULT_SHEET)
+    if table.name in names:
+        sheet = session.sheet(table.name)
         sheet.clear()
     else:
-        sheet = wb.sheets.add(P.RESULT_SHEET, after=wb.sheets[len(names) - 1])
-    content = P.result_sheet(result, P.workbook_name(wb.fullname))
-    sheet.range((1, 1)).value = content.rows
-    for link in content.links:
-        sheet.range((link.row, link.col)).add_hyperlink(link.address, link.text, f"转到 {link.text}")
-    for row in content.header_rows:
-        sheet.range((row, 1), (row, len(P.TABLE_HEADER))).color = P.HEADER_COLOR
-    for col, w in P.WIDTHS.items():
-        sheet.range((1, col)).column_width = w
-    sheet.range((P.BOOK_ROW, P.BOOK_COLUMNS[0])).value = [list(P.BOOK_HEADER)] + kept
-    for col in P.BOOK_COLUMNS:
-        sheet.range((1, col)).column_width = 0  # hidden: xltools' memory of the marks
+        sheet = wb.sheets.add(table.name, after=wb.sheets[len(names) - 1])
+    sheet.range((1, 1)).value = [[typed(v) for v in row] for row in table.rows]
+    for link in table.links:
+        sheet.range((link.row + 1, link.col + 1)).add_hyperlink("#" + link.location, link.cell,
+                                                                f"转到 {link.sheet}!{link.cell}")
+    for (r, c), look in sorted(table.styles.items()):
+        rng = sheet.range((r + 1, c + 1))
+        if look == "header":
+            rng.color = "#" + W.HEADER_FILL
+        elif look in SEVERITY_FILLS:
+            rng.color = "#" + SEVERITY_FILLS[look]
+        if look in ("header", "label"):
+            rng.font.bold = True
+    for c, width in enumerate(table.widths):
+        sheet.range((1, c + 1)).column_width = width
+    for c in table.hidden:
+        sheet.range((1, c + 1)).column_width = 0  # hidden: the record of the marks
+    page_setup(wb, sheet, table.freeze_rows)
     if active.name != sheet.name:
         active.activate()
 
 
-def refresh_marks(session: Session, result) -> int:
-    """Remove earlier marks, then mark ``result``'s issues and rewrite the result sheet — or, for
-    a workbook without issues, delete the result sheet: a clean workbook carries no trace."""
-    clear_marks(session)
+def typed(value):
+    """A value as xlwings writes it (like typing): text that looks like a formula gets a quote."""
+    if isinstance(value, str) and value.startswith(("=", "+", "-", "@")):
+        return "'" + value
+    return value
+
+
+def page_setup(wb, sheet, freeze_rows: int) -> None:
+    """A4 landscape, one page wide, the header frozen (Windows: Excel's own objects)."""
+    try:
+        ws = sheet.api
+        setup = ws.PageSetup
+        setup.PaperSize, setup.Orientation = 9, 2  # xlPaperA4, xlLandscape
+        setup.Zoom, setup.FitToPagesWide, setup.FitToPagesTall = False, 1, False
+        setup.PrintTitleRows = f"$1:${freeze_rows}"
+        sheet.activate()
+        window = wb.app.api.ActiveWindow
+        window.FreezePanes = False
+        window.SplitColumn, window.SplitRow = 0, freeze_rows
+        window.FreezePanes = True
+    except AttributeError:  # macOS: no COM objects; the sheet works without
+        pass
+
+
+def refresh_marks(session: Session, result, book) -> int:
+    """Carry out the plan's marks: remove earlier marks, mark ``result``'s issues and rewrite the
+    result sheet — or, for a workbook without issues, delete it: a clean workbook carries no trace."""
+    plan = W.plan(result, book)
+    clear_marks(session, plan.old_marks)
     if not result.report.issues:
-        if P.RESULT_SHEET in session.names():
-            session.wb.sheets[P.RESULT_SHEET].delete()
+        if W.RESULT_SHEET in session.names():
+            session.wb.sheets[W.RESULT_SHEET].delete()
         return 0
-    marks = P.marks(result)
-    kept = write_marks(session, marks)
-    write_result_sheet(session, result, kept)
-    return len(marks)
+    originals = write_marks(session, plan.marks)
+    write_result_sheet(session, plan.table(originals))
+    return len(plan.marks)
 
 
 def has_result_sheet(session: Session) -> bool:
-    return P.RESULT_SHEET in session.names()
+    return W.RESULT_SHEET in session.names()

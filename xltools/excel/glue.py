@@ -19,8 +19,9 @@ from pathlib import Path
 from ..api import check_book
 from ..errors import XltoolsError
 from .adapter import book_from_xlwings
+from ..writeback import restores
 from .apply import Session, has_result_sheet, refresh_marks, restore_formulas
-from .plan import check_message, recalc_message, report_message, restores, workbook_name
+from .messages import check_message, recalc_message, report_message, workbook_name
 
 try:
     import xlwings as xw
@@ -79,8 +80,9 @@ def recalculate():
         wb.app.calculate()
         checked = has_result_sheet(session)
         if restored or checked:
-            result = check_book(book_from_xlwings(wb))
-        marked = refresh_marks(session, result) if checked else 0
+            book = book_from_xlwings(wb)
+            result = check_book(book)
+        marked = refresh_marks(session, result, book) if checked else 0
     return recalc_message(result, restored, checked, marked)
 
 
@@ -89,8 +91,9 @@ def check():
     """校验: mark every issue on its cell (colour and note) and list them on the 校验结果 sheet."""
     wb = _caller()
     with Session(wb) as session:
-        result = check_book(book_from_xlwings(wb))
-        marked = refresh_marks(session, result)
+        book = book_from_xlwings(wb)
+        result = check_book(book)
+        marked = refresh_marks(session, result, book)
     return check_message(result, marked)
 
 

@@ -46,17 +46,21 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
+from typing import Callable
 from xml.sax.saxutils import escape
 
 from defusedxml import ElementTree as SafeET
 
 from ..atomic import write_bytes
+from ..validation import SEVERITY_FILLS
+from ..writeback import HEADER_FILL, MARKER, RESULT_SHEET, ResultTable, WriteBack
 from .cells import col_name, rowcol
 
-__all__ = ["AUTHOR", "CellEdit", "ResultSheet", "PatchStats", "apply"]
+__all__ = ["AUTHOR", "CellEdit", "PatchStats", "apply", "apply_plan"]
 
 AUTHOR = "xltools"
-MARK = "【xltools】"
+#: Where xltools' text starts in a note written by someone else (the older marker too).
+_OUR_TEXT = re.compile(re.escape(MARKER) + "|【xltools】")
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 PKG_RELS = "http://schemas.openxmlformats.org/package/2006/relationships"
@@ -85,14 +89,8 @@ class CellEdit:
     value: float | str | bool | None = None
     fill: str | None = None  # "FFC7CE" (RGB) or "FFFFC7CE" (ARGB)
     note: str | None = None
-
-
-@dataclass(frozen=True)
-class ResultSheet:
-    name: str
-    header: list[str]
-    rows: list[list[str | float | None]]
-    links: dict[tuple[int, int], str]  # (index in rows, column) -> "'自评表'!H12"
+    #: The cell was marked before (by either applier) and had this fill then: "#RRGGBB" or "" (none).
+    was: str | None = None
 
 
 @dataclass(frozen=True)
@@ -492,9 +490,11 @@ class _Styles:
         fills, xfs = _elem("fills").search(xml), _elem("cellXfs").search(xml)
         if not fills or not xfs:
             raise ValueError("styles.xml has no <fills>/<cellXfs>")
+        fonts = _elem("fonts").search(xml)
         self.fills = [m[0] for m in _elem("fill").finditer(fills[3] or "")]
         self.xfs = [m[0] for m in _elem("xf").finditer(xfs[3] or "")]
-        self.counts = len(self.fills), len(self.xfs)
+        self.fonts = [m[0] for m in _elem("font").finditer(fonts[3] or "")] if fonts else []
+        self.counts = len(self.fills), len(self.xfs), len(self.fonts)
         self.record = {k: b for k, b in record.items() if self._is_clone(k, b)}
 
     def _attrs(self, i: int) -> dict[str, str]:
@@ -518,29 +518,77 @@ class _Styles:
         return (0 <= k < n and 0 <= b < n and k != b and self._key(k) == self._key(b)
                 and self._attrs(k).get("applyFill") == "1" and self._is_mark_fill(self._fill(k)))
 
-    def restyle(self, s: int, fill: str) -> int:
-        b = self.record.get(s, s)  # the original xf of a cell we marked
-        if fill == "":
-            return b
+    def _solid(self, fill: str) -> int:
+        """Index of the solid fill of colour ``fill`` (RRGGBB or AARRGGBB), added if new."""
         p, argb = self.p, ("FF" + fill if len(fill) == 6 else fill).upper()
         xml = (f'<{p}fill><{p}patternFill patternType="solid"><{p}fgColor rgb="{argb}"/>'
                f'<{p}bgColor indexed="64"/></{p}patternFill></{p}fill>')
         if xml not in self.fills:
             self.fills.append(xml)
-        f = self.fills.index(xml)
+        return self.fills.index(xml)
+
+    def _xf(self, xml: str) -> int:
+        if xml not in self.xfs:
+            self.xfs.append(xml)
+        return self.xfs.index(xml)
+
+    def fill_text(self, s: int) -> str:
+        """The fill of xf ``s`` as the marks' record keeps it: "#RRGGBB", or "" (none, or not plain RGB)."""
+        f = self._fill(s) if 0 <= s < len(self.xfs) else 0
+        m = re.search(r'patternType="solid".*?fgColor rgb="[0-9A-Fa-f]{2}([0-9A-Fa-f]{6})"', self.fills[f], re.S) \
+            if f < len(self.fills) else None
+        return "#" + m[1].upper() if m else ""
+
+    def restyle(self, s: int, fill: str, was: str | None = None) -> tuple[int, int]:
+        """(new xf, original xf) of a cell with xf ``s`` given ``fill`` ("" = unmark).  A cell the
+        record does not know but the marks' record of the result sheet lists (``was``) and whose
+        fill has a mark's colour was marked through Excel (or re-saved by another program): its
+        original is ``s`` with the fill ``was``."""
+        b = self.record.get(s)
+        if b is None:
+            b = s
+            if was is not None and 0 <= s < len(self.xfs) and self.fill_text(s)[1:] in SEVERITY_FILLS.values():
+                m = _elem("xf").match(self.xfs[s])
+                attrs = _set_attr(m[2], "fillId", self._solid(was[1:]) if was else 0)
+                b = self._xf(_rebuild(m, _set_attr(attrs, "applyFill", "1" if was else None)))
+        if fill == "":
+            return b, b
+        f = self._solid(fill)
         for k, kb in sorted(self.record.items()):
             if kb == b and self._fill(k) == f:
-                return k
+                return k, b
         if not 0 <= b < len(self.xfs):
             raise ValueError(f"cell style index {b} is not in styles.xml")
         m = _elem("xf").match(self.xfs[b])
         self.xfs.append(_rebuild(m, _set_attr(_set_attr(m[2], "fillId", f), "applyFill", "1")))
         self.record[len(self.xfs) - 1] = b
-        return len(self.xfs) - 1
+        return len(self.xfs) - 1, b
+
+    def look(self, name: str) -> int:
+        """The xf of a look of the result sheet (see :class:`xltools.writeback.ResultTable`): found
+        again on the next run, so running twice adds nothing."""
+        p, bold, fill, wrap = self.p, name in ("header", "label"), None, name != "header"
+        if name == "header":
+            fill = HEADER_FILL
+        elif name in SEVERITY_FILLS:
+            fill = SEVERITY_FILLS[name]
+        font = 0
+        if bold and self.fonts:
+            m = _elem("font").match(self.fonts[0])
+            inner = re.sub(rf"<{re.escape(p)}b\b[^>]*/>", "", m[3] or "")
+            xml = f"<{m[1]}{m[2]}><{p}b/>{inner}</{m[1]}>"
+            if xml not in self.fonts:
+                self.fonts.append(xml)
+            font = self.fonts.index(xml)
+        f = self._solid(fill) if fill else 0
+        align = f'<{p}alignment vertical="top"' + (' wrapText="1"' if wrap else "") + "/>"
+        return self._xf(f'<{p}xf numFmtId="0" fontId="{font}" fillId="{f}" borderId="0" xfId="0" applyFont="1" '
+                        f'applyFill="1" applyAlignment="1">{align}</{p}xf>')
 
     def result(self) -> str:
         xml = self.xml
-        for local, items, n in (("fills", self.fills, self.counts[0]), ("cellXfs", self.xfs, self.counts[1])):
+        for local, items, n in (("fills", self.fills, self.counts[0]), ("cellXfs", self.xfs, self.counts[1]),
+                                ("fonts", self.fonts, self.counts[2])):
             if len(items) > n:
                 xml = _before_close(xml, local, "".join(items[n:]))
                 m = re.search(rf"<((?:[\w.-]+:)?{local})\b({_ATTRS})>", xml)
@@ -589,7 +637,21 @@ _NOTE_SHAPE = (
     '</div></v:textbox><x:ClientData ObjectType="Note"><x:MoveWithCells/><x:SizeWithCells/>'
     '<x:Anchor>{anchor}</x:Anchor><x:AutoFill>False</x:AutoFill><x:Row>{row}</x:Row>'
     '<x:Column>{col}</x:Column></x:ClientData></v:shape>')
-_OUR_RUN = re.compile(rf"<((?:[\w.-]+:)?r)>(?:(?!</\1>).)*?<(?:[\w.-]+:)?t\b[^>]*>\s*{MARK}.*?</\1>", re.S)
+
+
+def _cut_ours(body: str) -> tuple[str, bool]:
+    """A comment's rich text without xltools' part: from the marker (inside any run) to the end."""
+    for m in _elem("t").finditer(body):
+        found = _OUR_TEXT.search(m[3] or "")
+        if not found:
+            continue
+        kept = (m[3] or "")[:found.start()].rstrip()
+        run_end = re.match(r"\s*</(?:[\w.-]+:)?r\s*>", body[m.end():])
+        runs = list(re.finditer(r"<(?:[\w.-]+:)?r>", body[:m.start()]))
+        if not kept and run_end and runs:  # the whole run was ours
+            return body[:runs[-1].start()], True
+        return body[:m.start()] + _rebuild(m, m[2], kept) + (run_end[0] if run_end else ""), True
+    return body, False
 
 
 def _note_shape(vml: str, row: int, col: int) -> re.Match | None:
@@ -642,16 +704,23 @@ def _set_note(cxml: str, vml: str, row: int, col: int, text: str) -> tuple[str, 
             return cxml[:cm.start()] + cxml[cm.end():], vml, "removed"
         new = _rebuild(cm, cm[2], re.sub(rf"<({re.escape(p)}text)\b.*</\1>", lambda _: ours, cm[3], flags=re.S))
         return cxml[:cm.start()] + new + cxml[cm.end():], vml, "replaced"
-    tm = _elem("text").search(cm[3])  # someone else's comment: only our trailing run is ours
-    body = tm[3] or ""
-    had = _OUR_RUN.search(body) is not None
-    body = _OUR_RUN.sub("", body)
+    tm = _elem("text").search(cm[3])  # someone else's comment: only the text from our marker on is ours
+    body, had = _cut_ours(tm[3] or "")
+    if not had and not text:
+        return cxml, vml, None
+    left = "".join(html.unescape(t[3] or "") for t in _elem("t").finditer(body)).strip()
+    if not text and not left:
+        shape = _note_shape(vml, row, col)  # nothing of the unit's left: it was all ours (written in Excel)
+        vml = vml[:shape.start()] + vml[shape.end():] if shape else vml
+        return cxml[:cm.start()] + cxml[cm.end():], vml, "removed"
     if text:
         if not _elem("r").search(body):  # a plain <t> cannot be followed by runs: make it a run
             body = _elem("t").sub(lambda m: f"<{p}r>{m[0]}</{p}r>", body, count=1)
-        body += f'<{p}r><{p}t xml:space="preserve">\n{MARK}{_xstr(text)}</{p}t></{p}r>'
-    if not had and not text:
-        return cxml, vml, None
+        if not left:
+            body = ""
+        ours_text = text if text.startswith(MARKER) else MARKER + text  # found again by the next run
+        run = _xstr(("\n\n" if left else "") + ours_text)
+        body += f'<{p}r><{p}t xml:space="preserve">{run}</{p}t></{p}r>'
     inner = cm[3][:tm.start()] + _rebuild(tm, tm[2], body) + cm[3][tm.end():]
     new = _rebuild(cm, cm[2], inner)
     return cxml[:cm.start()] + new + cxml[cm.end():], _add_note_shape(vml, row, col), (
@@ -696,42 +765,48 @@ def _patch_notes(pkg: _Package, part: str, xml: str, notes: dict, stats: Counter
 
 # --- the result sheet ------------------------------------------------------------------------------
 
-def _result_xml(rs: ResultSheet) -> str:
-    rows, widths, links = [rs.header, *rs.rows], defaultdict(lambda: 8.0), []
+def _result_xml(rs: ResultTable, looks: dict[str, int]) -> str:
+    """The result sheet: its looks as xfs, frozen header, hidden columns, A4 landscape one page wide."""
     out = []
-    for i, row in enumerate(rows):
-        cells = []
-        for j, v in enumerate(row):
-            if v is not None:
-                cells.append(_cell_xml("c", _ref(i, j), 0, None, v))
-                widths[j] = min(60.0, max(widths[j], sum(2 if ord(ch) > 0x2E7F else 1 for ch in str(v)) + 2.0))
+    for i, row in enumerate(rs.rows):
+        cells = [_cell_xml("c", _ref(i, j), looks.get(rs.styles.get((i, j)), 0), None, v)
+                 for j, v in enumerate(row) if v not in (None, "")]
+        cells += [f'<c r="{_ref(i, j)}" s="{looks[name]}"/>' for (r, j), name in sorted(rs.styles.items())
+                  if r == i and j < len(row) and row[j] in (None, "") and looks.get(name)]
+        cells.sort(key=lambda c: _rc(re.search(r'r="([A-Z]+\d+)"', c)[1])[1])
         out.append(f'<row r="{i + 1}">{"".join(cells)}</row>')
-    for (i, j), target in sorted(rs.links.items()):
-        v = rs.rows[i][j] if j < len(rs.rows[i]) else None
-        display = "" if v is None else f' display="{_esc_attr(str(v))}"'
-        links.append(f'<hyperlink ref="{_ref(i + 1, j)}" location="{_esc_attr(target)}"{display}/>')
-    ncols = max((len(r) for r in rows), default=1) or 1
-    cols = "".join(f'<col min="{j + 1}" max="{j + 1}" width="{widths[j]:g}" customWidth="1"/>' for j in range(ncols))
-    return (f'{DECL}<worksheet xmlns="{MAIN}" xmlns:r="{REL_NS}"><dimension ref="A1:{_ref(len(rows) - 1, ncols - 1)}"/>'
-            '<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" '
-            'state="frozen"/></sheetView></sheetViews><sheetFormatPr defaultRowHeight="15"/>'
-            f'<cols>{cols}</cols><sheetData>{"".join(out)}</sheetData>'
-            + (f'<hyperlinks>{"".join(links)}</hyperlinks>' if links else "")
-            + '<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/></worksheet>')
+    links = "".join(f'<hyperlink ref="{_ref(k.row, k.col)}" location="{_esc_attr(k.location)}" '
+                    f'display="{_esc_attr(k.cell)}"/>' for k in rs.links)
+    ncols = max((len(r) for r in rs.rows), default=1) or 1
+    width = {j: w for j, w in enumerate(rs.widths)}
+    cols = "".join(f'<col min="{j + 1}" max="{j + 1}" width="{width.get(j, 8.43):g}" customWidth="1"'
+                   + (' hidden="1"' if j in rs.hidden else "") + "/>" for j in range(ncols))
+    top = _ref(rs.freeze_rows, 0)
+    pane = (f'<pane ySplit="{rs.freeze_rows}" topLeftCell="{top}" activePane="bottomLeft" state="frozen"/>'
+            f'<selection pane="bottomLeft" activeCell="{top}" sqref="{top}"/>') if rs.freeze_rows else ""
+    return (f'{DECL}<worksheet xmlns="{MAIN}" xmlns:r="{REL_NS}"><sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>'
+            f'<dimension ref="A1:{_ref(len(rs.rows) - 1, ncols - 1)}"/>'
+            f'<sheetViews><sheetView workbookViewId="0">{pane}</sheetView></sheetViews>'
+            f'<sheetFormatPr defaultRowHeight="15"/><cols>{cols}</cols><sheetData>{"".join(out)}</sheetData>'
+            + (f'<hyperlinks>{links}</hyperlinks>' if links else "")
+            + '<printOptions gridLines="1"/>'
+            '<pageMargins left="0.5" right="0.5" top="0.6" bottom="0.6" header="0.3" footer="0.3"/>'
+            '<pageSetup paperSize="9" orientation="landscape" fitToWidth="1" fitToHeight="0"/>'
+            '<headerFooter><oddFooter>&amp;C第 &amp;P 页，共 &amp;N 页</oddFooter></headerFooter></worksheet>')
 
 
-def _put_result(pkg: _Package, wb: str, sheets: dict, rs: ResultSheet) -> None:
+def _put_result(pkg: _Package, wb: str, sheets: dict, rs: ResultTable, looks: dict[str, int]) -> None:
     if not rs.name or len(rs.name) > 31 or re.search(r"[\[\]:*?/\\]", rs.name):
         raise ValueError(f"invalid sheet name {rs.name!r}")
     if rs.name in sheets:  # ours by name: replace in place
         part, rtype = sheets[rs.name]
         if rtype != RT + "worksheet":
             raise ValueError(f"{rs.name!r} exists and is not a worksheet")
-        pkg.put(part, _result_xml(rs))
+        pkg.put(part, _result_xml(rs, looks))
         pkg.remove(_rels_name(part))
         return
     part = pkg.new_name("xl/worksheets/sheet{}.xml")
-    pkg.put(part, _result_xml(rs))
+    pkg.put(part, _result_xml(rs, looks))
     pkg.override(part, CT + "spreadsheetml.worksheet+xml")
     rid, wxml = pkg.add_rel(wb, RT + "worksheet", part), pkg.text(wb)
     ids = [int(a.get("sheetId", 0)) for a in map(_attrs, (m[2] for m in _elem("sheet").finditer(wxml)))]
@@ -750,16 +825,21 @@ def _merge(edits: list[CellEdit]) -> dict[tuple[str, tuple[int, int]], CellEdit]
         key = (e.sheet, _rc(e.ref))
         old = merged.get(key)
         merged[key] = e if old is None else replace(
-            old, **{f: getattr(e, f) for f in ("formula", "value", "fill", "note") if getattr(e, f) is not None})
+            old, **{f: getattr(e, f) for f in ("formula", "value", "fill", "note", "was") if getattr(e, f) is not None})
     return merged
 
 
-def _cell_op(e: CellEdit, rc: tuple[int, int], p: str, styles: _Styles | None, stats: Counter):
+def _cell_op(e: CellEdit, rc: tuple[int, int], p: str, styles: _Styles | None, stats: Counter,
+             originals: dict[tuple[str, str], str]):
     def op(old: str | None, inherited: int) -> str | None:
         m = _elem("c").fullmatch(old) if old else None
         q = m[1] if m else p + "c"
         s = int(_attrs(m[2]).get("s", 0)) if m else inherited
-        new_s = styles.restyle(s, e.fill) if e.fill is not None else s
+        new_s = s
+        if e.fill is not None:
+            new_s, base = styles.restyle(s, e.fill, e.was)
+            if e.fill:
+                originals[(e.sheet, _ref(*rc))] = styles.fill_text(base)
         if new_s != s:
             stats["fills_added" if e.fill else "fills_removed"] += 1
         if e.formula is not None or e.value is not None:
@@ -771,33 +851,36 @@ def _cell_op(e: CellEdit, rc: tuple[int, int], p: str, styles: _Styles | None, s
     return op
 
 
-def apply(src: Path, dst: Path, edits: list[CellEdit], result_sheet: ResultSheet | None) -> PatchStats:
-    """Write ``edits`` and ``result_sheet`` into a copy of ``src`` at ``dst`` (may equal src)."""
+def apply(src: Path, dst: Path, edits: list[CellEdit],
+          result_sheet: ResultTable | Callable[[dict], ResultTable] | None) -> PatchStats:
+    """Write ``edits`` and ``result_sheet`` into a copy of ``src`` at ``dst`` (may equal src).
+    ``result_sheet`` may be a function of the original fills of the marked cells ((sheet, cell) ->
+    "#RRGGBB" or ""), known only once the cells are patched: it gets them and returns the sheet."""
     src, dst = Path(src), Path(dst)
     pkg = _Package(src)
     wb = next(t for _, rt, t in pkg.rels("") if rt == RT + "officeDocument")
     wb_rels = {i: (rt, t) for i, rt, t in pkg.rels(wb)}
     sheets = {s.get("name"): wb_rels[s.get(f"{{{REL_NS}}}id")][::-1] for s in pkg.parse(wb).iter(f"{{{MAIN}}}sheet")}
-    merged, stats = _merge(edits), Counter()
+    merged, stats, originals = _merge(edits), Counter(), {}
     styles = record_part = None
     styles_part = next((t for rt, t in wb_rels.values() if rt == RT + "styles"), None)
     if styles_part is None:  # a workbook without a styles part cannot carry fills: notes only
         merged = {k: replace(e, fill=None) for k, e in merged.items()}
-    if any(e.fill is not None for e in merged.values()):
+    if any(e.fill is not None for e in merged.values()) or (result_sheet is not None and styles_part):
         record_part, record = _record(pkg)
         styles = _Styles(pkg.text(styles_part), record)
     by_sheet = defaultdict(dict)
     for (sheet, rc), e in merged.items():
         if sheet not in sheets or sheets[sheet][1] != RT + "worksheet":
             raise ValueError(f"no worksheet named {sheet!r}")
-        if result_sheet is not None and sheet == result_sheet.name:
+        if result_sheet is not None and sheet == RESULT_SHEET:
             raise ValueError(f"{sheet!r} is replaced by the result sheet; do not edit it")
         by_sheet[sheet][rc] = e
     for sheet, cells in by_sheet.items():
         part = sheets[sheet][0]
         xml = pkg.text(part)
         p = _prefix(xml, "worksheet")
-        ops = {rc: _cell_op(e, rc, p, styles, stats) for rc, e in cells.items()
+        ops = {rc: _cell_op(e, rc, p, styles, stats, originals) for rc, e in cells.items()
                if e.formula is not None or e.value is not None or e.fill is not None}
         if ops:
             content = {rc for rc, e in cells.items() if e.formula is not None or e.value is not None}
@@ -806,12 +889,14 @@ def apply(src: Path, dst: Path, edits: list[CellEdit], result_sheet: ResultSheet
         if notes:
             xml = _patch_notes(pkg, part, xml, notes, stats)
         pkg.put(part, xml)
+    if result_sheet is not None:
+        table = result_sheet(originals) if callable(result_sheet) else result_sheet
+        looks = {name: styles.look(name) for name in set(table.styles.values())} if styles else {}
+        _put_result(pkg, wb, sheets, table, looks)
     if styles is not None:
         pkg.put(styles_part, styles.result())
         if styles.record or record_part:
             _save_record(pkg, wb, record_part, styles.record)
-    if result_sheet is not None:
-        _put_result(pkg, wb, sheets, result_sheet)
     if stats["cells_changed"]:  # cached dependency order is stale now; Excel rebuilds it
         for rid, rtype, target in pkg.rels(wb):
             if rtype == RT + "calcChain":
@@ -828,3 +913,13 @@ def apply(src: Path, dst: Path, edits: list[CellEdit], result_sheet: ResultSheet
         parts_added=tuple(n for n in pkg.order if n not in old),
         parts_removed=tuple(n for n in old if n not in new),
         parts_copied=sum(1 for n in pkg.order if n in old and old[n] == new[n]))
+
+
+def apply_plan(src: Path, dst: Path, plan: WriteBack) -> PatchStats:
+    """The write-back plan (:mod:`xltools.writeback`) carried out on a file: formulas and their
+    cached values back, earlier marks of clean cells removed, marks, the 校验结果 sheet."""
+    edits = [CellEdit(r.sheet, r.cell, formula=r.formula.lstrip("="), value=r.value) for r in plan.restores]
+    edits += [CellEdit(sheet, cell, fill="", note="", was=was) for sheet, cell, was in plan.unmarks()]
+    edits += [CellEdit(m.sheet, m.cell, fill=m.fill, note=m.note, was=plan.old_marks.get((m.sheet, m.cell)))
+              for m in plan.marks]
+    return apply(src, dst, edits, plan.table)
