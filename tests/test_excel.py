@@ -361,6 +361,18 @@ class FakeRange:
         return FakeRange(self._sheet, *area) if area else FakeRange(self._sheet, self._r1, self._c1)
 
     @property
+    def row_height(self):
+        heights = {self._sheet._heights.get(r, 15.0) for r in range(self._r1, self._r2 + 1)}
+        return heights.pop() if len(heights) == 1 else None
+
+    @row_height.setter
+    def row_height(self, value):
+        if self._sheet._protected and not self._sheet._protected["flags"]["AllowFormattingRows"]:
+            raise FakeComError("protected sheet: cannot change row heights")
+        for r in range(self._r1, self._r2 + 1):
+            self._sheet._heights[r] = value
+
+    @property
     def column_width(self):
         widths = {self._sheet._widths.get(c, 8.43) for c in range(self._c1, self._c2 + 1)}
         return widths.pop() if len(widths) == 1 else None
@@ -378,6 +390,7 @@ class FakeSheet:
         self._book, self._name, self._visible = book, name, visible
         self._cells: dict[tuple[int, int], _Cell] = {}
         self._widths: dict[int, float] = {}
+        self._heights: dict[int, float] = {}
         self._merged: list[tuple[int, int, int, int]] = []
         self._protected = None
         self._selection = 0
@@ -423,6 +436,7 @@ class FakeSheet:
             self._check_write(cell)
         self._cells.clear()
         self._widths.clear()
+        self._heights.clear()
 
     def delete(self):
         self._book._sheets.remove(self)
@@ -644,6 +658,7 @@ def snapshot(book: FakeBook):
         out[s.name] = {rc: (c.value, c.formula, c.color, c.note, c.link, c.bold) for rc, c in s._cells.items()
                        if c.value is not None or c.formula or c.color or c.note or c.link}
         out[s.name + "/widths"] = dict(s._widths)
+        out[s.name + "/heights"] = dict(s._heights)
     return out
 
 

@@ -1,5 +1,6 @@
 """xltools score: recomputed formulas, marks, notes and the 校验结果 sheet, losing nothing else."""
 import hashlib
+import re
 from pathlib import Path
 
 import openpyxl
@@ -138,3 +139,36 @@ def test_input_never_modified_by_check(broken):
     CliRunner().invoke(cli, ["check", str(broken)])
     assert sha(broken) == before
 
+
+
+def _pdf_pages(pdf: Path) -> list[tuple[str, tuple[float, float]]]:
+    """(text, (width, height) in points) of every page."""
+    import subprocess
+    info = subprocess.run(["pdfinfo", "-f", "1", "-l", "999", str(pdf)], capture_output=True, text=True,
+                          check=True).stdout
+    sizes = [(float(w), float(h)) for w, h in re.findall(r"Page\s+\d+ size:\s+([\d.]+) x ([\d.]+)", info)]
+    return [(subprocess.run(["pdftotext", "-layout", "-f", str(n), "-l", str(n), str(pdf), "-"],
+                            capture_output=True, text=True, check=True).stdout, size)
+            for n, size in enumerate(sizes, 1)]
+
+
+def test_result_sheet_prints_as_a_person_reads_it(broken, tmp_path, soffice):
+    """Rendered by LibreOffice: the 校验结果 sheet is one A4 landscape page whose first line is the
+    Chinese header, every issue in full (wrapped, not clipped), sorted by cell, no English code."""
+    from xltools.validation import CODES
+    from xltools.writeback import HEADER
+    result, out = api.score_workbook(broken, tmp_path / "scored.xlsx")
+    pdf, = libreoffice.convert([out], tmp_path / "pdf", "pdf")
+    pages = [(text, size) for text, size in _pdf_pages(pdf) if "结论" in text and "序号" in text]
+    assert len(pages) == 1, "the result sheet spreads over more than one page"
+    text, (width, height) = pages[0]
+    assert width > height and abs(width - 842) < 2  # A4 landscape
+    lines = [line.split() for line in text.splitlines() if line.strip()]
+    assert lines[0] == list(HEADER)
+    flat = "".join(text.split())
+    for issue in result.report.issues:
+        words = "".join(issue.message.split())
+        assert words[:12] in flat and words[-8:] in flat, issue.message  # wrapped, not clipped
+    assert not any(code in text for code in CODES)
+    cells = re.findall(r"\d+\s+\S+\s+自评表\s+([A-Z]+)(\d+)\s", text)  # 序号 级别 工作表 单元格, one line
+    assert cells == sorted(cells, key=lambda rc: (int(rc[1]), rc[0])) and len(cells) == len(result.report.issues)

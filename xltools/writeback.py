@@ -41,6 +41,8 @@ BOOK_HEADER = ("xltools标注-工作表", "xltools标注-单元格", "xltools标
 #: Column widths (characters) of A..F, and the header's fill.
 WIDTHS = (6, 8, 12, 9, 26, 80)
 HEADER_FILL = "D9E1F2"
+#: Points per line of wrapped text (11 pt, CJK glyphs are taller than Latin ones).
+LINE_HEIGHT = 16.0
 #: Legacy layout of ``score``'s sheet before the record existed: sheet and cell in columns C, D… E.
 _OLD_HEADER = ("序号", "级别", "问题", "工作表", "单元格", "说明", "代码")
 _CELL = re.compile(r"\$?[A-Z]{1,3}\$?[1-9][0-9]{0,6}")
@@ -90,12 +92,14 @@ class Link:
 @dataclass(frozen=True)
 class ResultTable:
     """The 校验结果 sheet from A1, with how it looks.  ``styles`` names a look per cell (0-based):
-    "header" (bold on :data:`HEADER_FILL`), "label" (bold), "wrap", or a severity ("error" …,
-    filled with its SEVERITY_FILLS colour).  The appliers turn the names into their own formats."""
+    "header" (bold on :data:`HEADER_FILL`), "label" (bold), "wrap" (wrapped), "top" (aligned to the
+    top, like the wrapped cells of its row), or a severity ("error" …, filled with its
+    SEVERITY_FILLS colour).  The appliers turn the names into their own formats."""
     name: str
     rows: list[list]
     links: list[Link]
     styles: dict[tuple[int, int], str]
+    heights: dict[int, float] = field(default_factory=dict)  # 0-based row -> points, for wrapped text
     widths: tuple[float, ...] = WIDTHS
     hidden: tuple[int, ...] = tuple(range(BOOK_COLUMN, BOOK_COLUMN + len(BOOK_HEADER)))
     freeze_rows: int = 1
@@ -120,15 +124,18 @@ class WriteBack:
         fill the cell had before xltools marked it, as the applier saw it."""
         rows: list[list] = [list(HEADER) + [""] * (BOOK_COLUMN - len(HEADER)) + list(BOOK_HEADER)]
         styles = {(0, j): "header" for j in range(len(HEADER))}
-        links = []
+        links, heights = [], {}
         for n, issue in enumerate(self.issues, 1):
             loc = issue.location
             where = "" if loc.sheet and loc.cell else str(loc)
             rows.append([n, issue.label, loc.sheet or "", loc.cell or "", issue.title,
                          f"{where}：{issue.message}" if where else issue.message])
             r = len(rows) - 1
-            styles[(r, 1)] = issue.severity
-            styles[(r, 5)] = "wrap"
+            styles.update({(r, 0): "top", (r, 1): issue.severity, (r, 2): "top", (r, 3): "top",
+                           (r, 4): "wrap", (r, 5): "wrap"})
+            lines = max(_lines(str(rows[r][j]), WIDTHS[j]) for j in (4, 5))
+            if lines > 1:
+                heights[r] = LINE_HEIGHT * lines
             if loc.sheet and loc.cell:
                 links.append(Link(r, LINK_COLUMN, loc.sheet, loc.cell))
         rows.append([])
@@ -142,7 +149,7 @@ class WriteBack:
             row.extend([""] * (BOOK_COLUMN - len(row)))
             row[BOOK_COLUMN:] = [mark.sheet, mark.cell, originals.get((mark.sheet, mark.cell), "")]
         width = max(len(r) for r in rows)
-        return ResultTable(RESULT_SHEET, [r + [""] * (width - len(r)) for r in rows], links, styles)
+        return ResultTable(RESULT_SHEET, [r + [""] * (width - len(r)) for r in rows], links, styles, heights)
 
 
 def plan(result, book=None) -> WriteBack:
@@ -258,6 +265,13 @@ def strip_mark(note: str | None) -> str | None:
     if at < 0:
         return note
     return note[:at].rstrip() or None
+
+
+def _lines(text: str, width: float) -> int:
+    """Lines ``text`` takes in a column ``width`` characters wide (a CJK character is two)."""
+    room = max(1.0, width - 1)
+    return sum(max(1, -(-sum(2 if ord(ch) > 0x2E7F else 1 for ch in part) // int(room)))
+               for part in text.split("\n"))
 
 
 def color_text(color) -> str:

@@ -168,6 +168,8 @@ def write_result_sheet(session: Session, table: W.ResultTable) -> None:
             rng.color = "#" + SEVERITY_FILLS[look]
         if look in ("header", "label"):
             rng.font.bold = True
+    for r, height in table.heights.items():
+        sheet.range((r + 1, 1)).row_height = height
     for c, width in enumerate(table.widths):
         sheet.range((1, c + 1)).column_width = width
     for c in table.hidden:

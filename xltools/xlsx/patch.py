@@ -567,7 +567,7 @@ class _Styles:
     def look(self, name: str) -> int:
         """The xf of a look of the result sheet (see :class:`xltools.writeback.ResultTable`): found
         again on the next run, so running twice adds nothing."""
-        p, bold, fill, wrap = self.p, name in ("header", "label"), None, name != "header"
+        p, bold, fill, wrap = self.p, name in ("header", "label"), None, name not in ("header", "top")
         if name == "header":
             fill = HEADER_FILL
         elif name in SEVERITY_FILLS:
@@ -774,7 +774,8 @@ def _result_xml(rs: ResultTable, looks: dict[str, int]) -> str:
         cells += [f'<c r="{_ref(i, j)}" s="{looks[name]}"/>' for (r, j), name in sorted(rs.styles.items())
                   if r == i and j < len(row) and row[j] in (None, "") and looks.get(name)]
         cells.sort(key=lambda c: _rc(re.search(r'r="([A-Z]+\d+)"', c)[1])[1])
-        out.append(f'<row r="{i + 1}">{"".join(cells)}</row>')
+        height = f' ht="{rs.heights[i]:g}" customHeight="1"' if i in rs.heights else ""
+        out.append(f'<row r="{i + 1}"{height}>{"".join(cells)}</row>')
     links = "".join(f'<hyperlink ref="{_ref(k.row, k.col)}" location="{_esc_attr(k.location)}" '
                     f'display="{_esc_attr(k.cell)}"/>' for k in rs.links)
     ncols = max((len(r) for r in rs.rows), default=1) or 1
