@@ -1,8 +1,10 @@
 """Write a file so that readers see the old file or the whole new one, never half of one.
 
-Every output of xltools (templates, scored workbooks, the summary, manifests, CSV) goes through
-here: a temporary file beside the target, then a rename.  A failure is a
-:class:`~xltools.errors.WorkbookError` that names the target and says what to do.
+Templates, scored workbooks (:mod:`xltools.xlsx.patch`), the bureau's summary, manifests and CSV
+files go through here: a temporary file beside the target, then a rename.  A failure is a
+:class:`~xltools.errors.WorkbookError` that names the target and says what to do.  Not yet: the
+drafted report (``draft/word.py``, ``draft/markdown.py``) and the add-in's build and install files
+(issue 14 lists the report).
 """
 from __future__ import annotations
 
