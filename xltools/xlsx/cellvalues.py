@@ -60,7 +60,7 @@ def number_format(value: Value) -> str:
     return "General" if places == 0 else base
 
 
-def to_cell(raw) -> Cell:
+def cell_for(raw) -> Cell:
     """A typed value as the cell should hold it (the operator goes to its own cell)."""
     value = parse(raw)
     if value.is_number:
@@ -97,7 +97,7 @@ def row_for(parent: tuple[str, ...], leaf: Leaf | None, entry: Entry) -> Row:
     inputs = (Cell(), Cell())
     typed = _cell(actual)
     if leaf.derive:
-        inputs = tuple(to_cell(entry.inputs.get(name)) for name in leaf.derive.inputs)
+        inputs = tuple(cell_for(entry.inputs.get(name)) for name in leaf.derive.inputs)
         if any(c.value is not None for c in inputs):
             typed = Cell()  # computed from its inputs by the formula
     return Row(key=key(parent + (leaf.name,)), name=leaf.name, weight=leaf.weight, op=op,
@@ -173,6 +173,6 @@ def funding_cells(filing: Filing) -> dict[str, FundingRow]:
     """Funding amounts as the cells hold them (numbers where readable)."""
     out = {}
     for name, row in filing.funding.items():
-        out[name] = FundingRow(**{col: to_cell(getattr(row, col)).value for col in ("initial", "budget", "spent")})
+        out[name] = FundingRow(**{col: cell_for(getattr(row, col)).value for col in ("initial", "budget", "spent")})
     return out
 

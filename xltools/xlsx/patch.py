@@ -18,15 +18,23 @@ Choices (the OOXML details are commented where they matter):
   cannot tell them apart (and a user's own solid fill looks just like ours): the clone -> original
   map is recorded in a custom XML part of ours (root ``<marks xmlns="urn:xltools:patch:1">``) and
   checked against styles.xml on every run; entries that no longer match are dropped. Without a
-  valid entry ``fill=""`` leaves the cell alone (a mark is never guessed away).
-* Notes are legacy comments by author "xltools". A comment written by someone else is never
-  removed: our note is appended to it as a last run starting with "【xltools】". VML shapes other
-  than our note's (form-control buttons, other notes) are kept. VML is assumed to use Excel's
-  ``v:``/``o:``/``x:`` prefixes. LibreOffice re-saves comments with another author and split runs,
-  so after such a round trip a new note is appended to the old one instead of replacing it.
-* The result sheet is recognised by its name: a worksheet called ``ResultSheet.name`` is taken to
-  be ours and is replaced in place (same part, sheetId and tab position; its own rels are
-  dropped). docProps/app.xml is left alone (its sheet titles are only a cache; Excel tolerates it).
+  valid entry ``fill=""`` leaves the cell alone (a mark is never guessed away) — unless the
+  caller passes ``was``, the original fill from the marks' record of the 校验结果 sheet (a cell
+  marked through Excel by the button), and the cell's fill has a mark colour: then that fill
+  comes back.
+* Notes are legacy comments by author "xltools". In a comment written by someone else (the
+  unit, or the Excel user the button wrote as, or LibreOffice after a round trip) our text is
+  everything from :data:`xltools.writeback.MARKER` (or the older "【xltools】") on, in a run of
+  its own; what is above it is never removed, and a comment with nothing else left goes. VML
+  shapes other than our note's (form-control buttons, other notes) are kept. VML is assumed to
+  use Excel's ``v:``/``o:``/``x:`` prefixes.
+* The result sheet is recognised by its name: a worksheet called
+  :data:`xltools.writeback.RESULT_SHEET` is taken to be ours and is replaced in place (same part,
+  sheetId and tab position; its own rels are dropped); its looks become cellXfs found again on
+  the next run. docProps/app.xml is left alone (its sheet titles are only a cache; Excel
+  tolerates it).
+* :func:`apply_plan` carries out the write-back plan of :mod:`xltools.writeback`; :func:`apply`
+  is the general patcher under it.
 * Unchanged parts keep their bytes, but are re-compressed (the zip stream may differ).
 * Not handled: threaded comments, table (ListObject) headers, rows/cells without ``r``, strict
   OOXML, UTF-16 parts. Input with a DTD or entity declaration is rejected.

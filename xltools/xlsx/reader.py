@@ -191,7 +191,7 @@ def _year(value) -> int | None:
     return year if 1900 < year < 2200 else None
 
 
-def to_cell(data: CellData) -> Cell:
+def read_cell(data: CellData) -> Cell:
     """A workbook cell as a template Cell: numbers as Decimal (exact repr of the float)."""
     value = data.value
     if isinstance(value, bool):
@@ -246,9 +246,9 @@ def _row(grid: Grid, r: int, col, parent, cell_key, spec_leaves, national) -> tu
         stated = _stated(score.value)
     reason = grid.text(r, col["reason"]) if "reason" in col else ""
     return leaf, Row(key=cell_key, name=leaf.name, weight=leaf.weight, op=grid.text(r, col["op"]),
-                     target=to_cell(get("target")), actual=Cell() if derived else to_cell(get("actual")),
+                     target=read_cell(get("target")), actual=Cell() if derived else read_cell(get("actual")),
                      manual=_number(get("manual")), reason=reason, band=grid.text(r, col["band"]) if "band" in col else "",
-                     inputs=(to_cell(get("in1")), to_cell(get("in2"))), stated=stated)
+                     inputs=(read_cell(get("in1")), read_cell(get("in2"))), stated=stated)
 
 
 def _own_row(reading: Reading, grid: Grid, r: int, col, leaf: Leaf, leaf_key: str, derived_typed: bool) -> None:
@@ -302,7 +302,7 @@ def _funding(book: Book, grid: Grid, reading: Reading) -> dict[str, FundingRow]:
                 continue
             r, c = _cell(book, name)
             reading.spots[("资金情况", f"{row_name}.{column}")] = (r, c)
-            values[column] = cell_value(to_cell(grid.get(r, c)))
+            values[column] = cell_value(read_cell(grid.get(r, c)))
         out[row_name] = FundingRow(**values)
     if all(n in book.names for n in ("XL_FUND_RATE", "XL_FUND_SCORE", "XL_FUND_WEIGHT", "XL_FUND_TOTAL_BUDGET",
                                      "XL_FUND_TOTAL_SPENT")):
