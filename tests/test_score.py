@@ -172,3 +172,25 @@ def test_result_sheet_prints_as_a_person_reads_it(broken, tmp_path, soffice):
     assert not any(code in text for code in CODES)
     cells = re.findall(r"\d+\s+\S+\s+自评表\s+([A-Z]+)(\d+)\s", text)  # 序号 级别 工作表 单元格, one line
     assert cells == sorted(cells, key=lambda rc: (int(rc[1]), rc[0])) and len(cells) == len(result.report.issues)
+
+
+def test_a_forged_marks_record_is_ignored(tmp_path):
+    """The record of marks is read from the workbook, so it is untrusted: rows that name no sheet,
+    no plain cell, a cell outside Excel's grid or a fill that is no colour do nothing."""
+    from xltools.writeback import BOOK_COLUMN, BOOK_HEADER
+    wb = openpyxl.load_workbook(EXAMPLE)
+    ws = wb.create_sheet(RESULT_SHEET)
+    for j, text in enumerate(BOOK_HEADER):
+        ws.cell(1, BOOK_COLUMN + 1 + j).value = text
+    rows = [("自评表", "分值 10，扣分 0", ""), ("不存在", "A1", ""), ("自评表", "XFD1048577", ""),
+            ("自评表", "ZZZZ1", ""), (RESULT_SHEET, "A1", ""), ("自评表", "=A1", ""), ("自评表", "B2", "red")]
+    for i, row in enumerate(rows, 2):
+        for j, text in enumerate(row):
+            ws.cell(i, BOOK_COLUMN + 1 + j).value = text
+    forged = tmp_path / "forged.xlsx"
+    wb.save(forged)
+    from xltools.writeback import previous_marks
+    from xltools.xlsx.package import open_book
+    assert previous_marks(open_book(forged)) == {("自评表", "B2"): ""}  # the one well-formed row
+    result, out = api.score_workbook(forged, tmp_path / "out.xlsx")
+    assert openpyxl.load_workbook(out)["自评表"]["B2"].fill.fill_type == openpyxl.load_workbook(EXAMPLE)["自评表"]["B2"].fill.fill_type

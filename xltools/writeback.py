@@ -246,7 +246,9 @@ def previous_marks(book) -> dict[tuple[str, str], str]:
         sheet, cell = grid.text(r, cols[0]), grid.text(r, cols[1]).upper()
         original = grid.text(r, cols[2]) if cols[2] is not None else ""
         if sheet in book.sheets and sheet != RESULT_SHEET and _CELL.fullmatch(cell):
-            out[(sheet, cell.replace("$", ""))] = original if color_value(original) else ""
+            r, c = rowcol(cell.replace("$", ""))
+            if r < 1048576 and c < 16384:  # inside Excel's grid
+                out[(sheet, a1(r, c))] = original if color_value(original) else ""
     return out
 
 
