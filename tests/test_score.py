@@ -194,3 +194,18 @@ def test_a_forged_marks_record_is_ignored(tmp_path):
     assert previous_marks(open_book(forged)) == {("自评表", "B2"): ""}  # the one well-formed row
     result, out = api.score_workbook(forged, tmp_path / "out.xlsx")
     assert openpyxl.load_workbook(out)["自评表"]["B2"].fill.fill_type == openpyxl.load_workbook(EXAMPLE)["自评表"]["B2"].fill.fill_type
+
+
+def test_marks_survive_a_libreoffice_round_trip(broken, tmp_path, soffice):
+    """Scored, then opened and saved in LibreOffice (which re-authors the notes, splits their text
+    into runs by script and renumbers the styles), then scored again: the marks of cells that are
+    clean now go, fills back to the template's own; the one cell still wrong keeps one note."""
+    _, scored = api.score_workbook(broken, tmp_path / "scored.xlsx")
+    resaved = libreoffice.convert([scored], tmp_path / "lo", "xlsx")[0]
+    result, again = api.score_workbook(resaved, tmp_path / "again.xlsx")
+    left = {i.location.cell for i in result.report.issues}
+    ws, original = openpyxl.load_workbook(again)["自评表"], openpyxl.load_workbook(EXAMPLE)["自评表"]
+    noted = {c.coordinate: c.comment.text for row in ws.iter_rows() for c in row if c.comment}
+    assert set(noted) == left and all(text.count("【xltools 校验】") == 1 for text in noted.values()), noted
+    for cell in cells_of(api.check_workbook(broken), "formula-overwritten"):
+        assert cell not in left and ws[cell].fill.fgColor.rgb[-6:] == original[cell].fill.fgColor.rgb[-6:]

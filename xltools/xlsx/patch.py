@@ -648,18 +648,24 @@ _NOTE_SHAPE = (
 
 
 def _cut_ours(body: str) -> tuple[str, bool]:
-    """A comment's rich text without xltools' part: from the marker (inside any run) to the end."""
-    for m in _elem("t").finditer(body):
-        found = _OUR_TEXT.search(m[3] or "")
-        if not found:
-            continue
-        kept = (m[3] or "")[:found.start()].rstrip()
-        run_end = re.match(r"\s*</(?:[\w.-]+:)?r\s*>", body[m.end():])
-        runs = list(re.finditer(r"<(?:[\w.-]+:)?r>", body[:m.start()]))
-        if not kept and run_end and runs:  # the whole run was ours
-            return body[:runs[-1].start()], True
-        return body[:m.start()] + _rebuild(m, m[2], kept) + (run_end[0] if run_end else ""), True
-    return body, False
+    """A comment's rich text without xltools' part: from the marker on, wherever it starts (the
+    marker may be split over runs: LibreOffice splits text by script when it saves)."""
+    ts = list(_elem("t").finditer(body))
+    texts = [html.unescape(m[3] or "") for m in ts]
+    found = _OUR_TEXT.search("".join(texts))
+    if not found:
+        return body, False
+    at = found.start()
+    for m, text in zip(ts, texts):
+        if at < len(text):
+            break
+        at -= len(text)
+    kept = text[:at].rstrip()
+    run_end = re.match(r"\s*</(?:[\w.-]+:)?r\s*>", body[m.end():])
+    runs = list(re.finditer(r"<(?:[\w.-]+:)?r>", body[:m.start()]))
+    if not kept and run_end and runs:  # the whole run was ours
+        return body[:runs[-1].start()], True
+    return body[:m.start()] + _rebuild(m, m[2], escape(kept, {"\r": "&#13;"})) + (run_end[0] if run_end else ""), True
 
 
 def _note_shape(vml: str, row: int, col: int) -> re.Match | None:
