@@ -71,6 +71,7 @@ class _Cell:
         self.link = None
         self.locked = True
         self.bold = False
+        self.align = {}
 
 
 class _PageSetup:
@@ -167,6 +168,22 @@ class FakeFont:
             cell = self._rng._sheet._cell(r, c, create=True)
             self._rng._sheet._check_write(cell)
             cell.bold = bool(value)
+
+
+class FakeRangeApi:
+    """The members of Excel's COM Range that apply.py sets: alignment of every cell of the range."""
+
+    def __init__(self, rng):
+        self._rng = rng
+
+    def _set(self, name, value):
+        for r, c in self._rng._coords():
+            cell = self._rng._sheet._cell(r, c, create=True)
+            self._rng._sheet._check_write(cell)
+            cell.align[name] = value
+
+    WrapText = property(None, lambda self, value: self._set("WrapText", value))
+    VerticalAlignment = property(None, lambda self, value: self._set("VerticalAlignment", value))
 
 
 class FakeNote:
@@ -330,6 +347,10 @@ class FakeRange:
     @property
     def font(self):
         return FakeFont(self)
+
+    @property
+    def api(self):
+        return FakeRangeApi(self)
 
     @property
     def note(self):
@@ -655,7 +676,8 @@ def snapshot(book: FakeBook):
     out = {"sheets": [(s.name, s._visible) for s in book._sheets],
            "protection": {s.name: s._protected for s in book._sheets}}
     for s in book._sheets:
-        out[s.name] = {rc: (c.value, c.formula, c.color, c.note, c.link, c.bold) for rc, c in s._cells.items()
+        out[s.name] = {rc: (c.value, c.formula, c.color, c.note, c.link, c.bold, tuple(sorted(c.align.items())))
+                       for rc, c in s._cells.items()
                        if c.value is not None or c.formula or c.color or c.note or c.link}
         out[s.name + "/widths"] = dict(s._widths)
         out[s.name + "/heights"] = dict(s._heights)
@@ -748,7 +770,7 @@ def test_glue_uses_only_what_the_fake_implements():
     (a crude but useful guard: the package's source names no other xlwings member)."""
     implemented = set()
     for cls in (FakeApp, FakeBook, FakeSheets, FakeSheet, FakeRange, FakeNote, FakeName, FakeWorksheetApi,
-                FakeFont, FakeAppApi):
+                FakeFont, FakeAppApi, FakeRangeApi):
         implemented |= set(_public(cls))
     allowed = implemented | {"xw", "Book", "caller", "AddComment", "utils", "fullname_url_to_local_path", "FullName"}
     for module in (adapter, apply, glue):
@@ -902,6 +924,8 @@ def test_check_marks_exactly_what_check_workbook_reports(fake_xw, broken):
     assert [result_sheet._cell(n + 2, 2).color for n in range(len(rows))] == \
         [_rgb(SEVERITY_FILLS[i.severity]) for i in issues]
     assert result_sheet._frozen == (1, 0)
+    assert all(result_sheet._cell(n + 2, 6).align == {"VerticalAlignment": -4160, "WrapText": True}
+               and result_sheet._cell(n + 2, 1).align == {"VerticalAlignment": -4160} for n in range(len(rows)))
     page = result_sheet._page
     assert (page.PaperSize, page.Orientation, page.FitToPagesWide, page.FitToPagesTall) == (9, 2, 1, False)
     assert all(result_sheet._widths[c + 1] == 0 for c in plan.ResultTable("", [], [], {}).hidden)

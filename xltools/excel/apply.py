@@ -160,6 +160,7 @@ def write_result_sheet(session: Session, table: W.ResultTable) -> None:
     for link in table.links:
         sheet.range((link.row + 1, link.col + 1)).add_hyperlink("#" + link.location, link.cell,
                                                                 f"转到 {link.sheet}!{link.cell}")
+    align(sheet, table.styles)
     for (r, c), look in sorted(table.styles.items()):
         rng = sheet.range((r + 1, c + 1))
         if look == "header":
@@ -177,6 +178,26 @@ def write_result_sheet(session: Session, table: W.ResultTable) -> None:
     page_setup(wb, sheet, table.freeze_rows)
     if active.name != sheet.name:
         active.activate()
+
+
+def align(sheet, styles: dict[tuple[int, int], str]) -> None:
+    """Wrapped and top-aligned cells, a column's run of rows at a time (Windows: Excel's Range)."""
+    for look in ("wrap", "top"):
+        cells = sorted((c, r) for (r, c), name in styles.items() if name == look)
+        runs: list[list[int]] = []
+        for c, r in cells:
+            if runs and runs[-1][0] == c and runs[-1][2] == r - 1:
+                runs[-1][2] = r
+            else:
+                runs.append([c, r, r])
+        for c, r1, r2 in runs:
+            try:
+                rng = sheet.range((r1 + 1, c + 1), (r2 + 1, c + 1)).api
+                rng.VerticalAlignment = -4160  # xlTop
+                if look == "wrap":
+                    rng.WrapText = True
+            except AttributeError:  # macOS: no COM objects; the text still shows, unwrapped
+                return
 
 
 def typed(value):
