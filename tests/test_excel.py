@@ -928,6 +928,7 @@ def test_check_marks_exactly_what_check_workbook_reports(fake_xw, broken):
                and result_sheet._cell(n + 2, 1).align == {"VerticalAlignment": -4160} for n in range(len(rows)))
     page = result_sheet._page
     assert (page.PaperSize, page.Orientation, page.FitToPagesWide, page.FitToPagesTall) == (9, 2, 1, False)
+    assert page.PrintTitleRows == "$1:$1"
     assert all(result_sheet._widths[c + 1] == 0 for c in plan.ResultTable("", [], [], {}).hidden)
     assert book.sheets["自评表"]._protected == original["protection"]["自评表"]
     assert book.sheets.active.name == "自评表"

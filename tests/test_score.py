@@ -209,3 +209,22 @@ def test_marks_survive_a_libreoffice_round_trip(broken, tmp_path, soffice):
     assert set(noted) == left and all(text.count("【xltools 校验】") == 1 for text in noted.values()), noted
     for cell in cells_of(api.check_workbook(broken), "formula-overwritten"):
         assert cell not in left and ws[cell].fill.fgColor.rgb[-6:] == original[cell].fill.fgColor.rgb[-6:]
+
+
+def test_a_long_result_sheet_repeats_its_header_on_every_page(tmp_path, soffice):
+    """Every formula xltools owns typed over: a list longer than a page prints with the header
+    row on every page, each page the full width (no column left for a page of its own)."""
+    from xltools.writeback import HEADER
+    reading = api.check_workbook(EXAMPLE).reading
+    edits = [CellEdit(reading.sheet, openpyxl.utils.get_column_letter(o.col + 1) + str(o.row + 1), value=1)
+             for o in reading.owned]
+    many = tmp_path / "many.xlsx"
+    apply(EXAMPLE, many, edits, None)
+    result, out = api.score_workbook(many, tmp_path / "scored.xlsx")
+    pdf, = libreoffice.convert([out], tmp_path / "pdf", "pdf")
+    pages = [text for text, size in _pdf_pages(pdf) if "序号" in text and "说明" in text]
+    assert len(pages) >= 2, f"{len(result.report.issues)} issues fit one page: make the list longer"
+    for text in pages:
+        assert text.split("\n", 1)[0].split() == list(HEADER)
+    numbers = [int(n) for text in pages for n in re.findall(r"^\s*(\d+)\s+(?:错误|待补充|提示)", text, re.M)]
+    assert numbers == list(range(1, len(result.report.issues) + 1))

@@ -819,14 +819,44 @@ def _put_result(pkg: _Package, wb: str, sheets: dict, rs: ResultTable, looks: di
             raise ValueError(f"{rs.name!r} exists and is not a worksheet")
         pkg.put(part, _result_xml(rs, looks))
         pkg.remove(_rels_name(part))
-        return
-    part = pkg.new_name("xl/worksheets/sheet{}.xml")
-    pkg.put(part, _result_xml(rs, looks))
-    pkg.override(part, CT + "spreadsheetml.worksheet+xml")
-    rid, wxml = pkg.add_rel(wb, RT + "worksheet", part), pkg.text(wb)
-    ids = [int(a.get("sheetId", 0)) for a in map(_attrs, (m[2] for m in _elem("sheet").finditer(wxml)))]
-    entry = f'<{_prefix(wxml, "workbook")}sheet name="{_esc_attr(rs.name)}" sheetId="{max(ids, default=0) + 1}"{_rid_attr(wxml, rid)}/>'
-    pkg.put(wb, _before_close(wxml, "sheets", entry))
+    else:
+        part = pkg.new_name("xl/worksheets/sheet{}.xml")
+        pkg.put(part, _result_xml(rs, looks))
+        pkg.override(part, CT + "spreadsheetml.worksheet+xml")
+        rid, wxml = pkg.add_rel(wb, RT + "worksheet", part), pkg.text(wb)
+        ids = [int(a.get("sheetId", 0)) for a in map(_attrs, (m[2] for m in _elem("sheet").finditer(wxml)))]
+        entry = (f'<{_prefix(wxml, "workbook")}sheet name="{_esc_attr(rs.name)}" '
+                 f'sheetId="{max(ids, default=0) + 1}"{_rid_attr(wxml, rid)}/>')
+        pkg.put(wb, _before_close(wxml, "sheets", entry))
+    if rs.freeze_rows:
+        _print_titles(pkg, wb, rs.name, rs.freeze_rows)
+
+
+#: CT_Workbook child order: definedNames must land in its slot.
+WORKBOOK_ORDER = ("fileVersion fileSharing workbookPr workbookProtection bookViews sheets functionGroups "
+                  "externalReferences definedNames calcPr oleSize customWorkbookViews pivotCaches smartTagPr "
+                  "smartTagTypes webPublishing fileRecoveryPr webPublishObjects extLst").split()
+
+
+def _print_titles(pkg: _Package, wb: str, name: str, rows: int) -> None:
+    """The sheet's first ``rows`` rows printed on every page (its _xlnm.Print_Titles name)."""
+    wxml = pkg.text(wb)
+    p = _prefix(wxml, "workbook")
+    names = [html.unescape(_attrs(m[2]).get("name", "")) for m in _elem("sheet").finditer(wxml)]
+    index = names.index(name)
+    quoted = "'" + name.replace("'", "''") + "'"
+    entry = f'<{p}definedName name="_xlnm.Print_Titles" localSheetId="{index}">{escape(quoted)}!$1:${rows}</{p}definedName>'
+    for m in _elem("definedName").finditer(wxml):
+        a = _attrs(m[2])
+        if a.get("name") == "_xlnm.Print_Titles" and a.get("localSheetId") == str(index):
+            if m[0] != entry:
+                pkg.put(wb, wxml[:m.start()] + entry + wxml[m.end():])
+            return
+    if _elem("definedNames").search(wxml):
+        pkg.put(wb, _before_close(wxml, "definedNames", entry))
+    else:
+        pkg.put(wb, _insert_child(wxml, "definedNames", f"<{p}definedNames>{entry}</{p}definedNames>",
+                                  WORKBOOK_ORDER))
 
 
 # --- apply -----------------------------------------------------------------------------------------
