@@ -127,7 +127,7 @@ class WriteBack:
         links, heights = [], {}
         for n, issue in enumerate(self.issues, 1):
             loc = issue.location
-            where = "" if loc.sheet and loc.cell else str(loc)
+            where = "" if loc.sheet and loc.cell else loc.path  # the indicator (field names are English)
             rows.append([n, issue.label, loc.sheet or "", loc.cell or "", issue.title,
                          f"{where}：{issue.message}" if where else issue.message])
             r = len(rows) - 1
@@ -142,10 +142,7 @@ class WriteBack:
         for label, text in self.summary:
             rows.append(["", "", "", "", label, text])
             styles[(len(rows) - 1, 4)] = "label"
-        for i, mark in enumerate(self.marks, 1):
-            row = rows[i] if i < len(rows) else []
-            if i >= len(rows):
-                rows.append(row)
+        for row, mark in zip(rows[1:], self.marks):  # a mark per cell, an issue or more per mark
             row.extend([""] * (BOOK_COLUMN - len(row)))
             row[BOOK_COLUMN:] = [mark.sheet, mark.cell, originals.get((mark.sheet, mark.cell), "")]
         width = max(len(r) for r in rows)
