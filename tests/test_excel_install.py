@@ -356,7 +356,7 @@ def test_the_acceptance_script_names_what_exists():
     clicked = set(re.findall(r'Click "(\w+)"', script))
     assert clicked == {"XltoolsCheck", "XltoolsRecalculate", "XltoolsReport"} and clicked <= subs
     shown = (build.macros_dir() / "messages.txt").read_text(encoding="utf-8") + \
-        Path(glue.__file__).read_text(encoding="utf-8") + Path(glue.__file__).with_name("plan.py").read_text(encoding="utf-8")
+        Path(glue.__file__).read_text(encoding="utf-8") + Path(glue.__file__).with_name("messages.py").read_text(encoding="utf-8")
     for text in re.findall(r'-match "([^"]+)"', script):
         if not text.isascii():
             assert text in shown, text

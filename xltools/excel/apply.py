@@ -161,8 +161,8 @@ def write_result_sheet(session: Session, table: W.ResultTable) -> None:
         sheet.range((link.row + 1, link.col + 1)).add_hyperlink("#" + link.location, link.cell,
                                                                 f"转到 {link.sheet}!{link.cell}")
     align(sheet, table.styles)
-    for (r, c), look in sorted(table.styles.items()):
-        rng = sheet.range((r + 1, c + 1))
+    for look, r, c1, c2 in row_runs(table.styles):  # one COM call per run of cells, not per cell
+        rng = sheet.range((r + 1, c1 + 1), (r + 1, c2 + 1))
         if look == "header":
             rng.color = "#" + W.HEADER_FILL
         elif look in SEVERITY_FILLS:
@@ -178,6 +178,17 @@ def write_result_sheet(session: Session, table: W.ResultTable) -> None:
     page_setup(wb, sheet, table.freeze_rows)
     if active.name != sheet.name:
         active.activate()
+
+
+def row_runs(styles: dict[tuple[int, int], str]) -> list[tuple[str, int, int, int]]:
+    """(look, row, first column, last column) of neighbouring cells in a row with the same look."""
+    runs: list[list] = []
+    for (r, c), look in sorted(styles.items()):
+        if runs and runs[-1][:2] == [look, r] and runs[-1][3] == c - 1:
+            runs[-1][3] = c
+        else:
+            runs.append([look, r, c, c])
+    return [tuple(run) for run in runs]
 
 
 def align(sheet, styles: dict[tuple[int, int], str]) -> None:
