@@ -27,7 +27,8 @@ class Result:
     reading: Any = None  # xltools.xlsx.reader.Reading for workbooks
 
     def to_dict(self) -> dict[str, Any]:
-        return {**self.report.to_dict(), "unit": self.filing.unit, "year": self.filing.year,
+        return {**self.report.to_dict(), "unit": self.filing.unit, "code": self.filing.code,
+                "year": self.filing.year,
                 "layout": self.reading.kind if self.reading is not None else "data",
                 "scores": self.card.to_dict()}
 

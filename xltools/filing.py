@@ -29,7 +29,7 @@ from .model import FUNDING_COLUMNS, FUNDING_LABELS, SEP, Entry, Filing, FundingR
 from .spec import LEAF_KEYS, _node, load_form
 
 ENTRY_KEYS = {"target", "actual", "score", "reason", "band", "inputs", "manual"}
-TOP_KEYS = {"form", "unit", "year", "funding", "stated", "goal", "indicators"}
+TOP_KEYS = {"form", "unit", "code", "year", "funding", "stated", "goal", "indicators"}
 STATED_KEYS = {"rate", "funding_score", "total", "grade", "subtotals"}
 
 
@@ -105,6 +105,7 @@ def _filing(data: Any) -> Filing:
     goal = data.get("goal") or {}
     year = data.get("year")
     return Filing(form=form, unit=str(data.get("unit", "")), year=int(year) if year is not None else None,
+                  code=str(data.get("code") or ""),
                   funding=funding, entries=entries, stated_rate=stated.get("rate"),
                   stated_funding_score=stated.get("funding_score"),
                   stated_subtotals={str(k): v for k, v in (stated.get("subtotals") or {}).items()},

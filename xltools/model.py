@@ -213,6 +213,7 @@ class Filing:
     form: Form
     unit: str = ""
     year: int | None = None
+    code: str = ""  # 单位编码, the bureau's key for the unit
     funding: Mapping[str, FundingRow] = field(default_factory=dict)  # keys of FUNDING_ROWS
     entries: Mapping[str, Entry] = field(default_factory=dict)  # leaf key -> entry
     stated_rate: object = None  # 执行率 as stated

@@ -7,7 +7,7 @@ A1 references.  Pure: no I/O.
 Sheet 自评表, top to bottom::
 
     title                       2021年度部门整体支出绩效自评表
-    info                        部门名称 | unit …                       年度 | year
+    info                        部门名称 | unit … | 单位编码 | code | 年度 | year
     funding (national forms)    资金情况(万元) | 年初预算数 | 全年预算数 | 全年执行数 | 分值 | 执行率 | 得分
                                 four rows: 年度资金总额, 其中：当年财政拨款, 上年结转资金, 其他资金
     goal                        年度总体目标 | 预期目标 | 实际完成情况  (+ one text row)
@@ -124,6 +124,17 @@ class Layout:
     def last_col(self) -> int:
         return len(self.columns) - 1
 
+    # -- info row: 部门名称 | unit (3 columns) | 单位编码 | code | 年度 (to the last but one) | year
+    #: (first, last) column of each part of the info row; "year_label" ends before the year's column
+    INFO_COLS = {"unit_label": (0, 1), "unit": (2, 4), "code_label": (5, 5), "code": (6, 6), "year_label": (7, None)}
+
+    def info_span(self, part: str) -> tuple[int, int]:
+        """(first, last) column of a part of the info row; ``year`` is the last printed column."""
+        if part == "year":
+            return self.last_print_col, self.last_print_col
+        first, last = self.INFO_COLS[part]
+        return first, self.last_print_col - 1 if last is None else last
+
     # -- funding block: fixed positions inside the printed width -------------------------
     #: the block label column, the row label (spanning 3 columns), then the six value columns
     FUNDING_LABEL_COLS = (1, 3)
@@ -225,8 +236,9 @@ def defined_names(layout: Layout) -> dict[str, tuple[int, int, int, int]]:
     """name -> (first_row, first_col, last_row, last_col), all on the 自评表 sheet."""
     names: dict[str, tuple[int, int, int, int]] = {}
     info = layout.info_row
-    names["XL_UNIT"] = (info, 2, info, 6)
-    names["XL_YEAR"] = (info, layout.last_print_col, info, layout.last_print_col)
+    for name, part in (("XL_UNIT", "unit"), ("XL_CODE", "code"), ("XL_YEAR", "year")):
+        first, last = layout.info_span(part)
+        names[name] = (info, first, info, last)
     if layout.funding_header is not None:
         last = max(layout.funding_rows.values())
         names["XL_FUNDING"] = (layout.funding_header, 0, last, layout.last_print_col)

@@ -11,7 +11,7 @@ Workbooks without that sheet are foreign layouts: :mod:`xltools.xlsx.foreign` re
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from decimal import Decimal
 
@@ -137,6 +137,8 @@ def read_template(book: Book) -> Reading:
     year = _year(grid.value(*_cell(book, "XL_YEAR"))) if "XL_YEAR" in book.names else None
     goal = tuple(grid.text(*_cell(book, n)) if n in book.names else "" for n in ("XL_GOAL_PLANNED", "XL_GOAL_ACHIEVED"))
     filing = filing_from_rows(base, rows, unit=unit, year=year, funding=funding, goal=goal)  # type: ignore[arg-type]
+    if "XL_CODE" in book.names:  # templates before 单位编码 have none
+        filing = replace(filing, code=grid.text(*_cell(book, "XL_CODE")))
     reading.filing = _stated_totals(book, grid, reading, filing, first, last, col)
     return reading
 

@@ -112,9 +112,14 @@ class _Writer:
                        self.st.title)
         r = L.info_row
         label = "项目名称" if self.filing.form.kind == "project" else "部门名称"
-        ws.merge_range(r, 0, r, 1, label, self.st.label)
-        ws.merge_range(r, 2, r, 6, self.filing.unit, self.st.input_text)
-        ws.merge_range(r, 7, r, L.last_print_col - 1, "年度", self.st.label)
+        for part, text, style in (("unit_label", label, self.st.label), ("unit", self.filing.unit, self.st.input_text),
+                                  ("code_label", "单位编码", self.st.label), ("code", self.filing.code, self.st.input_text),
+                                  ("year_label", "年度", self.st.label)):
+            first, last = L.info_span(part)
+            if first == last:
+                ws.write_string(r, first, text, style)
+            else:
+                ws.merge_range(r, first, r, last, text, style)
         year = self.filing.year
         if year:
             ws.write_number(r, L.last_print_col, year, self.st.input_int)
