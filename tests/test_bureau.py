@@ -186,7 +186,7 @@ def row_of(collection: Collection, name: str) -> dict:
 
 def test_distribute_from_csv_lists_bad_rows_with_reasons(bureau):
     m = {(r["单位"] or f"#{i}"): r for i, r in enumerate(records(bureau["manifest_csv"]))}
-    assert list(bureau["manifest_csv"].columns) == ["单位", "文件", "表式", "状态", "原因"]
+    assert list(bureau["manifest_csv"].columns) == ["单位", "编码", "年度", "文件", "表式", "状态", "原因"]
     for unit in DEPT_UNITS:
         assert m[unit]["状态"] == "已生成" and m[unit]["文件"].endswith(".xlsx"), m[unit]
         assert (bureau["out_csv"] / m[unit]["文件"]).is_file()
@@ -259,7 +259,7 @@ def test_distribute_cli_exit_codes(tmp_path, bureau, capsys):
 def test_distribute_gbk_csv(tmp_path):
     path = tmp_path / "gbk.csv"
     path.write_bytes("单位名称,全年预算数,全年执行数\n丙单位,100,90\n".encode("gbk"))
-    manifest = distribute(path, tmp_path / "out", workers=1)
+    manifest = distribute(path, tmp_path / "out", workers=1, year=2024)
     assert records(manifest)[0]["状态"] == "已生成"
     assert api.check_workbook(tmp_path / "out" / "丙单位.xlsx").card.funding.rate == Decimal("0.9")
 
@@ -697,7 +697,7 @@ def test_distribute_a_unit_that_cannot_be_written_does_not_stop_the_others(tmp_p
     units = tmp_path / "units.csv"
     units.write_text("单位名称\n甲\n乙\n丙\n", encoding="utf-8")
     (tmp_path / "out" / "乙.xlsx").mkdir(parents=True)  # a folder in the way
-    m = {r["单位"]: r for r in records(distribute(units, tmp_path / "out", workers=1))}
+    m = {r["单位"]: r for r in records(distribute(units, tmp_path / "out", workers=1, year=2024))}
     assert m["甲"]["状态"] == m["丙"]["状态"] == "已生成"
     assert m["乙"]["状态"] == "未生成" and "无法写入" in m["乙"]["原因"] and m["乙"]["文件"] == ""
 
@@ -714,7 +714,7 @@ def test_distribute_worker_crash_is_a_row(tmp_path, monkeypatch):
     monkeypatch.setattr(d, "make_template", crash_for_one_unit)
     units = tmp_path / "units.csv"
     units.write_text("单位名称\n甲\n崩溃\n丙\n丁\n", encoding="utf-8")
-    m = {r["单位"]: r for r in records(distribute(units, tmp_path / "out", workers=2))}
+    m = {r["单位"]: r for r in records(distribute(units, tmp_path / "out", workers=2, year=2024))}
     assert m["崩溃"]["状态"] == "未生成" and "工作进程" in m["崩溃"]["原因"]
     assert all(m[u]["状态"] == "已生成" for u in ("甲", "丙", "丁"))
 

@@ -19,6 +19,8 @@ import click
 SHOWN = 30
 
 workers_option = click.option("--workers", type=click.IntRange(1, 256), help="并行进程数（默认为 CPU 核数）。")
+year_option = click.option("--year", type=click.IntRange(2000, 2100),
+                           help="本轮的年度，如 2024（名单没有“年度”列时必填；年度为空的行用它）。")
 timeout_option = click.option("--timeout", type=click.FloatRange(min=0), default=60, show_default=True,
                               help="每个文件最多处理的秒数，超时的文件单独列出原因，其余照常；0 表示不限。")
 
@@ -34,15 +36,17 @@ def register(group: click.Group) -> None:
                   help="输出文件夹（每个单位一份模板，另有 manifest.csv / manifest.xlsx）。")
     @click.option("--indicators", type=click.Path(),
                   help="各单位的绩效指标表（单位名称、一级指标、二级指标、三级指标、年度指标值、分值）。")
+    @year_option
     @workers_option
     @timeout_option
     @quiet_option
     @json_option
     @force_option
-    def distribute_cmd(units, outdir, indicators, workers, timeout, quiet, as_json, force):
+    def distribute_cmd(units, outdir, indicators, year, workers, timeout, quiet, as_json, force):
         """按“单位名单”（.xlsx 或 .csv）为每个单位生成预填、受保护的自评表模板。
 
-        名单列：单位名称、年度、表式、年初预算数、全年预算数、全年执行数（其余列忽略）。
+        名单列：单位名称、单位编码、年度、表式、年初预算数、全年预算数、全年执行数（其余列忽略）。
+        名单没有“年度”列时必须用 --year 指定年度。
         不能使用的行写入清单并说明原因，其余照常生成。退出码：0 全部生成；1 有行未生成；2 用法错误。
         """
         from .distribute import MADE, distribute
@@ -51,7 +55,7 @@ def register(group: click.Group) -> None:
             refuse_overwrite(sorted(p for p in folder.iterdir() if p.suffix.lower() in (".xlsx", ".csv"))[:3], force)
         with _bar(quiet, "生成模板") as progress:
             manifest = distribute(units, outdir, indicators=indicators, workers=workers, progress=progress,
-                                  timeout=timeout)
+                                  timeout=timeout, year=year)
         if as_json:
             from .collect import records
             emit_json(records(manifest))

@@ -36,12 +36,13 @@ from .parse import parse
 if TYPE_CHECKING:  # pandas only for the manifest, in this process: workers never import it
     import pandas as pd
 
-MANIFEST_COLUMNS = ["单位", "文件", "表式", "状态", "原因"]
+MANIFEST_COLUMNS = ["单位", "编码", "年度", "文件", "表式", "状态", "原因"]
 MADE, NOT_MADE, UNUSED = "已生成", "未生成", "未使用"
 
 #: Header aliases, after normalising (no spaces, no "（万元）"), for each field.
 UNIT_HEADERS = {
     "unit": ("单位名称", "单位", "预算单位", "预算单位名称", "部门名称", "部门（单位）名称", "部门(单位)名称", "单位全称", "unit"),
+    "code": ("单位编码", "编码", "单位代码", "预算单位编码", "单位编号", "部门编码", "code"),
     "year": ("年度", "年份", "评价年度", "预算年度", "year"),
     "form": ("表式", "表式代码", "表样", "表式名称", "模板", "form"),
     "initial": ("年初预算数", "年初预算", "initial"),
@@ -322,6 +323,7 @@ class Plan:
     unit: str
     form: str = ""
     year: int | None = None
+    code: str = ""
     data: dict | None = None
     rows: list[tuple[int, str, str, dict]] = field(default_factory=list)
     reason: str = ""
@@ -330,17 +332,18 @@ class Plan:
     state: str = NOT_MADE
 
 
-def plan_units(units: Table, indicators: Table | None = None) -> list[Plan]:
+def plan_units(units: Table, indicators: Table | None = None, year: int | None = None) -> list[Plan]:
     """Every row of the unit list as a Plan (validated), plus a 未使用 row per unknown unit of the
-    indicator table."""
+    indicator table.  ``year``: the round's year, for rows with a blank 年度 (a row giving another
+    year is not used: never a template of the wrong year, never one with a blank year)."""
     plans: list[Plan] = []
     by_name: dict[str, list[Plan]] = {}
     seen: dict[tuple[str, int | None], int] = {}
     for row_no, values in units.rows:
-        plan = Plan(unit=_text(values.get("unit")))
+        plan = Plan(unit=_text(values.get("unit")), code=unit_code(values.get("code")))
         plans.append(plan)
         try:
-            _plan_row(plan, values, units, seen, row_no)
+            _plan_row(plan, values, units, seen, row_no, year)
         except ValueError as exc:
             plan.reason, plan.data = f"单位名单第{row_no}行：{exc}", None
             continue
@@ -349,23 +352,31 @@ def plan_units(units: Table, indicators: Table | None = None) -> list[Plan]:
     return plans + unused
 
 
-def _plan_row(plan: Plan, values: dict, units: Table, seen: dict, row_no: int) -> None:
+def _plan_row(plan: Plan, values: dict, units: Table, seen: dict, row_no: int, year: int | None = None) -> None:
     if not plan.unit:
         raise ValueError("单位名称为空")
     plan.form = _text(values.get("form"))
     plan.form = resolve_form(plan.form)
     plan.year = _year(values.get("year"))
+    if plan.year is None:
+        plan.year = year
+        if year is None:
+            raise ValueError("年度为空：请在名单中填写年度，或用 --year 指定本轮的年度")
+    elif year is not None and plan.year != year:
+        raise ValueError(f"年度{plan.year}与本轮年度 {year} 不符（--year）")
     first = seen.setdefault((_key(plan.unit), plan.year), row_no)
     if first != row_no:
         raise ValueError(f"单位名称与第{first}行重复" + (f"（同为{plan.year}年度）" if plan.year else ""))
+    if plan.code:
+        first = seen.setdefault(("code", plan.code), row_no)
+        if first != row_no:
+            raise ValueError(f"单位编码 {plan.code} 与第{first}行重复")
     amounts = {}
     for k, label in AMOUNT_FIELDS.items():
         value = _amount(values.get(k), label, units.scale.get(k, Decimal(1)))
         if value is not None:
             amounts[k] = value
-    plan.data = {"form": plan.form, "unit": plan.unit}
-    if plan.year is not None:
-        plan.data["year"] = plan.year
+    plan.data = {"form": plan.form, "unit": plan.unit, "code": plan.code, "year": plan.year}
     if amounts and _load(plan.form).funding is None:
         plan.notes.append(f"表式{plan.form}没有资金情况栏，预算数未填入")
     elif amounts:
@@ -376,6 +387,11 @@ def _plan_row(plan: Plan, values: dict, units: Table, seen: dict, row_no: int) -
 
 def _key(unit: str) -> str:
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", unit))
+
+
+def unit_code(value) -> str:
+    """单位编码 as text: "１０１００１", " 101001 ", 101001.0 -> "101001"; blank -> ""."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", _text(value)))
 
 
 def _attach_indicators(table: Table, by_name: dict[str, list[Plan]]) -> list[Plan]:
@@ -524,9 +540,12 @@ def make_template(task: tuple[int, dict, list, str]) -> tuple[int, str, str, lis
 
 def distribute(units_path: str | Path, outdir: str | Path, indicators: str | Path | None = None,
                workers: int | None = None, progress: Callable[[int, int], None] | None = None,
-               timeout: float | None = DEFAULT_TIMEOUT) -> pd.DataFrame:
+               timeout: float | None = DEFAULT_TIMEOUT, year: int | None = None) -> pd.DataFrame:
     """Write one pre-filled, protected template per usable row of ``units_path`` into ``outdir``,
-    plus manifest.csv and manifest.xlsx; return the manifest (单位, 文件, 表式, 状态, 原因).
+    plus manifest.csv and manifest.xlsx; return the manifest (单位, 编码, 年度, 文件, 表式, 状态, 原因).
+
+    ``year``: the round's year, required when the list has no 年度 column (no template ever has a
+    blank year); rows with a blank 年度 get it, rows with another year are not used.
 
     ``workers``: processes (None: one per CPU; 1 with no ``timeout``: in this process);
     ``timeout``: seconds one template may take (None or 0: no limit); ``progress(done, total)`` is
@@ -536,11 +555,13 @@ def distribute(units_path: str | Path, outdir: str | Path, indicators: str | Pat
     table = read_table(indicators, INDICATOR_HEADERS, ("unit", "l3"), "指标表") if indicators is not None else None
     if not units.rows:
         raise WorkbookError(f"单位名单 {Path(units_path).name}：表头“{units.fields['unit']}”下面没有单位")
+    if year is None and "year" not in units.fields:
+        raise WorkbookError(f"单位名单 {Path(units_path).name} 没有“年度”列：请用 --year 指定本轮的年度，如 --year 2024")
     try:
         outdir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise WorkbookError(f"无法创建输出文件夹 {outdir}（{os_reason(exc)}）") from None
-    plans = plan_units(units, table)
+    plans = plan_units(units, table, year)
     usable = [p for p in plans if p.data is not None]
     names = unique_names(["manifest"] + [safe_stem(p.unit) for p in usable])[1:]  # never the manifest's name
     tasks = []
@@ -556,8 +577,9 @@ def distribute(units_path: str | Path, outdir: str | Path, indicators: str | Pat
         else:
             plan.reason, plan.file = reason, ""
     import pandas as pd
-    manifest = pd.DataFrame([{"单位": p.unit, "文件": p.file, "表式": p.form, "状态": p.state, "原因": p.reason}
-                             for p in plans], columns=MANIFEST_COLUMNS)
+    manifest = pd.DataFrame([{"单位": p.unit, "编码": p.code, "年度": p.year, "文件": p.file, "表式": p.form,
+                              "状态": p.state, "原因": p.reason} for p in plans], columns=MANIFEST_COLUMNS)
+    manifest["年度"] = manifest["年度"].astype("Int64")
     write_manifest(manifest, outdir)
     return manifest
 
@@ -587,13 +609,14 @@ def write_manifest(manifest: pd.DataFrame, outdir: Path) -> list[Path]:
         text = book.add_format({"border": 1, "font_name": "宋体"})
         bad = book.add_format({"bg_color": "#FFC7CE", "font_color": "#9C0006"})
         ws = book.add_worksheet("分发清单", worksheet_class=FastSheet)
-        for j, (name, width) in enumerate(zip(MANIFEST_COLUMNS, (30, 34, 10, 8, 70))):
+        for j, (name, width) in enumerate(zip(MANIFEST_COLUMNS, (30, 12, 6, 34, 10, 8, 70))):
             ws.set_column(j, j, width)
             ws.write_string(0, j, name, head)
         for r, row in enumerate(manifest.itertuples(index=False, name=None), 1):
             ws.write_cells(r, [(_value(v), text) for v in row])
         n = max(len(manifest), 1)
-        ws.conditional_format(1, 3, n, 3, {"type": "cell", "criteria": "!=", "value": f'"{MADE}"', "format": bad})
+        j = MANIFEST_COLUMNS.index("状态")
+        ws.conditional_format(1, j, n, j, {"type": "cell", "criteria": "!=", "value": f'"{MADE}"', "format": bad})
         ws.freeze_panes(1, 1)
         ws.autofilter(0, 0, n, len(MANIFEST_COLUMNS) - 1)
         book.close()
