@@ -23,7 +23,7 @@ from openpyxl.utils.cell import range_boundaries
 
 from xltools import api
 from xltools.cli import main
-from xltools.collect import (Collection, collect, csv_paths, escape_csv, map_files, records, summarize_file,
+from xltools.collect import (Collection, collect, csv_paths, form_name, escape_csv, map_files, records, summarize_file,
                              write_summary)
 from xltools.distribute import distribute, safe_stem, unique_names
 from xltools.distribute import make_template as real_make_template
@@ -274,13 +274,15 @@ def test_summary_numbers_equal_check_workbook(bureau):
     for row in records(c.summary):
         if row["格式"] not in ("模板", "外部格式"):
             continue
-        expected = api.check_workbook(row["文件"]).to_dict()
+        result = api.check_workbook(row["文件"])
+        expected = result.to_dict()
         scores = expected["scores"]
-        assert row["单位"] == expected["unit"] and row["年度"] == expected["year"] and row["表式"] == scores["form"]
+        assert row["单位"] == expected["unit"] and row["年度"] == expected["year"]
+        assert row["表式"] == form_name(result.card.form.title) and "自评表" not in row["表式"]
         assert row["重新计算总分"] == scores["total"] and row["重新计算等级"] == scores["grade"]
         assert row["执行率"] == (scores["funding"]["rate"] if scores["funding"] else None)
         extra = 1 if Path(row["文件"]).name in duplicated else 0
-        assert row["错误数"] == expected["stats"]["errors"] + extra
+        assert row["错误数"] == expected["stats"]["errors"]  # a duplicate is resolved, not an error
         assert row["待补充数"] == expected["stats"]["reviews"]
         for g in scores["groups"]:
             if "/" not in g["path"]:
@@ -296,8 +298,8 @@ def test_summary_numbers_equal_check_workbook(bureau):
         assert round(leaves["重新计算得分"].sum(), 2) == scores["total"]
         checked += 1
     assert checked == 7  # five filled, the duplicate, the foreign table
-    totals = [r["重新计算总分"] for r in records(c.summary) if r["重新计算总分"] is not None]
-    assert totals == sorted(totals, reverse=True)
+    totals = [r["重新计算总分"] for r in records(c.summary) if r["排名"] is not None]
+    assert totals == sorted(totals, reverse=True) and len(totals) == 6  # the superseded copy is not ranked
     assert records(c.summary)[0]["排名"] == 1
 
 
@@ -305,7 +307,8 @@ def test_filled_workbooks_score_as_typed(bureau):
     c = bureau["collection"]
     assert row_of(c, "城市管理局.xlsx")["重新计算总分"] == round(10 * 1020 / 1112.67, 2) + 90
     garden = row_of(c, "园林绿化中心.xlsx")
-    assert garden["状态"] == "通过" and garden["重新计算总分"] == 93.53  # 16 + 9.44 + 8.09 for the rest at target
+    assert garden["状态"] == ("需补充说明" if garden["待补充数"] else "通过") and garden["错误数"] == 0
+    assert garden["重新计算总分"] == 93.53  # 16 + 9.44 + 8.09 for the rest at target
     assert row_of(c, "市政设施维护中心.xlsx")["状态"] == "有错误"
     env = row_of(c, "环境卫生管理处.xlsx")
     assert env["状态"] == "有错误"
@@ -331,14 +334,16 @@ def test_foreign_layout_is_a_row_saying_so(bureau):
     assert row["重新计算总分"] is not None
 
 
-def test_duplicate_units_are_flagged_on_each(bureau):
+def test_duplicate_units_the_newest_counts_the_others_are_superseded(bureau):
     c = bureau["collection"]
-    for name in ("城市管理局.xlsx", "城市管理局（修改版）.xlsx"):
-        row = row_of(c, name)
-        assert row["状态"] == "有错误" and "单位重复" in row["原因"]
+    newest, older = row_of(c, "城市管理局（修改版）.xlsx"), row_of(c, "城市管理局.xlsx")  # copied last
+    assert older["状态"] == "已被替代" and "已被较新的 城市管理局（修改版）.xlsx 替代" in older["原因"]
+    assert older["排名"] is None and newest["排名"] is not None and newest["状态"] != "已被替代"
+    for row in (newest, older):
         codes = list(c.issues[c.issues["文件"] == row["文件"]]["代码"])
         assert codes.count("duplicate-unit") == 1
-    assert not c.valid
+    ranked = [r for r in records(c.summary) if r["排名"] is not None]
+    assert records(c.summary)[: len(ranked)] == ranked  # ranked rows first, the superseded after them
 
 
 def test_summary_workbook_sheets_charts_and_escaping(bureau):
@@ -346,10 +351,10 @@ def test_summary_workbook_sheets_charts_and_escaping(bureau):
     with zipfile.ZipFile(path) as z:
         names = set(z.namelist())
         assert {"xl/charts/chart1.xml", "xl/charts/chart2.xml", "xl/charts/chart3.xml"} <= names
-        sheet1 = z.read("xl/worksheets/sheet1.xml").decode()
-        assert "<f>" not in sheet1  # nothing on 汇总 is a formula, whatever the units typed
+        for sheet in ("sheet1", "sheet2"):  # nothing on 打印汇总 / 汇总 is a formula, whatever the units typed
+            assert "<f>" not in z.read(f"xl/worksheets/{sheet}.xml").decode()
     wb = openpyxl.load_workbook(path)
-    assert wb.sheetnames == ["汇总", "图表", "问题清单", "指标明细"]
+    assert wb.sheetnames == ["打印汇总", "汇总", "图表", "问题清单", "指标明细"]
     ws = wb["汇总"]
     header = [c.value for c in ws[1]]
     units = [ws.cell(r, header.index("单位") + 1) for r in range(2, ws.max_row + 1)]
@@ -429,7 +434,17 @@ def test_collect_cli_exit_codes_and_json(bureau, tmp_path, capsys):
     out = tmp_path / "汇总.xlsx"
     assert _main(["collect", str(bureau["back"]), "-o", str(out), "--quiet", "--json"]) == 1
     data = json.loads(capsys.readouterr().out)
-    assert data == json.loads(json.dumps(records(bureau["collection"].summary), ensure_ascii=False))
+    rows = records(bureau["collection"].summary)
+    assert [d["summary"]["file"] for d in data] == [r["文件"] for r in rows]
+    for doc, row in zip(data, rows):
+        assert (doc["summary"]["total"], doc["summary"]["errors"], doc["summary"]["status_cn"]) == (
+            row["重新计算总分"], row["错误数"], row["状态"])
+        if "scores" in doc:  # the same document as `check --json`, plus the round's issues
+            checked = api.check_workbook(doc["source"]).to_dict()
+            assert doc["scores"] == checked["scores"] and doc["issues"][: len(checked["issues"])] == checked["issues"]
+            assert all(i["code"] == "duplicate-unit" for i in doc["issues"][len(checked["issues"]):])
+        else:
+            assert doc["valid"] is False and doc["error"]["message"] == row["原因"]
     assert out.is_file()
     good = [str(bureau["files"]["园林绿化中心"])]
     assert _main(["collect", *good, "-o", str(tmp_path / "ok.xlsx"), "--quiet", "--csv"]) == 0
@@ -575,9 +590,16 @@ def test_the_same_unit_typed_differently_is_a_duplicate(bureau):
     third["summary"].update({"单位": "园林绿化中心(一)", "文件": "a.xlsx"})
     fourth = json.loads(json.dumps(first))
     fourth["summary"].update({"单位": "园林绿化中心（一）", "文件": "b.xlsx"})
+    for n, row in enumerate((first, second, third, fourth)):
+        row["mtime"] = 1000 + n  # the fourth is the newest
     c = reduce_rows([first, second, third, fourth])
-    assert all("单位重复" in r["原因"] for r in records(c.summary))
+    states = {Path(r["文件"]).name: r["状态"] for r in records(c.summary)}
+    # 园林绿化中心 = " 园林绿化中心 "; 园林绿化中心(一) = 园林绿化中心（一）: two units, in each the newest counts
+    assert [states[n] for n in ("a.xlsx", Path(first["summary"]["文件"]).name)] == ["已被替代"] * 2
+    assert states["b.xlsx"] != "已被替代" and states["另一份.xlsx"] != "已被替代"
     assert (c.issues["代码"] == "duplicate-unit").sum() == 4
+    kept = c.issues[(c.issues["文件"] == "b.xlsx") & (c.issues["代码"] == "duplicate-unit")]["说明"].item()
+    assert "共有2份" in kept and "另见 a.xlsx，" in kept
 
 
 # -- hardening: summary equals `xltools check --json`, charts, no formulas from user text -------------
@@ -610,12 +632,12 @@ def test_summary_workbook_equals_check_json(bureau, capsys):
             assert row["状态"] == "无法读取" and row["原因"] == out["error"]["message"] and len(mine) == 1
             continue
         scores = out["scores"]
-        assert (row["单位"], row["年度"], row["表式"]) == (out["unit"], out["year"], scores["form"])
+        assert (row["单位"], row["年度"]) == (out["unit"], out["year"])
         assert row["重新计算总分"] == scores["total"] and row["重新计算等级"] == scores["grade"]
         if scores["stated_total"] is not None:
             assert row["填报总分"] == scores["stated_total"]
         assert row["执行率"] == (scores["funding"]["rate"] if scores["funding"] else None)
-        assert row["错误数"] == out["stats"]["errors"] + extra and row["待补充数"] == out["stats"]["reviews"]
+        assert row["错误数"] == out["stats"]["errors"] and row["待补充数"] == out["stats"]["reviews"]
         assert row["状态"] == ("通过" if out["valid"] and not extra else "有错误")
         for g in scores["groups"]:
             if "/" not in g["path"]:
@@ -638,11 +660,12 @@ def test_summary_charts_are_there_and_count_right(bureau):
     for xml in charts:
         title = "".join(re.findall(r"<a:t>([^<]*)</a:t>", xml[:xml.index("</c:title>")]))
         kinds[title] = re.search(r'<c:barDir val="(\w+)"', xml).group(1)
-    assert kinds == {"等级分布（重新计算）": "col", "预算执行率分布": "col", "重新计算总分排名": "bar"}
+    assert kinds == {"等级分布（重新计算）": "col", "预算执行率分布": "col", "重新计算总分排名（颜色为等级）": "bar"}
     wb = openpyxl.load_workbook(bureau["summary_path"])
     ws = wb["图表"]
     grades = {ws.cell(r, 1).value: ws.cell(r, 2).value for r in range(3, 10) if ws.cell(r, 1).value}
     s = bureau["collection"].summary
+    s = s[s["排名"].notna()]  # the files that count (not the superseded copy)
     assert grades["优"].startswith("=COUNTIF(")
     cached = openpyxl.load_workbook(bureau["summary_path"], data_only=True)["图表"]
     counts = {cached.cell(r, 1).value: cached.cell(r, 2).value for r in range(3, 10) if cached.cell(r, 1).value}
@@ -741,7 +764,8 @@ def _units_xlsx_without_name(path):
     ("UNITS without rows", ["distribute", "{tmp}/header.csv", "-o", "{tmp}/o"], "没有单位"),
     ("UNITS not a table", ["distribute", "{tmp}/huge.csv", "-o", "{tmp}/o"], "不是有效的 CSV"),
     ("UNITS .xls", ["distribute", "{tmp}/old.xls", "-o", "{tmp}/o"], "另存为"),
-    ("output folder is a file", ["distribute", "{tmp}/good.csv", "-o", "{tmp}/afile"], "afile"),
+    ("output folder is a file", ["distribute", "{tmp}/good.csv", "-o", "{tmp}/afile", "--year", "2024"], "afile"),
+    ("no 年度 and no --year", ["distribute", "{tmp}/good.csv", "-o", "{tmp}/o"], "--year"),
     ("missing indicators", ["distribute", "{tmp}/good.csv", "-o", "{tmp}/o", "--indicators", "{tmp}/无.csv"], "找不到"),
     ("missing path", ["collect", "{tmp}/无", "-o", "{tmp}/s.xlsx"], "找不到"),
     ("output not xlsx", ["collect", "{tmp}/good.csv", "-o", "{tmp}/s.csv"], ".xlsx"),
@@ -773,7 +797,7 @@ def test_cli_help_options_and_exit_codes_in_a_real_process(bureau, tmp_path):
     run = [sys.executable, "-c", "from xltools.cli import main; main()"]
     good = str(bureau["files"]["园林绿化中心"])
     out = subprocess.run([*run, "collect", good, "-o", str(tmp_path / "s.xlsx"), "--json"], capture_output=True, text=True)
-    assert out.returncode == 0 and json.loads(out.stdout)[0]["状态"] == "通过"
+    assert out.returncode == 0 and json.loads(out.stdout)[0]["summary"]["status"] in ("ok", "review")
     assert "汇总" in out.stderr and "Traceback" not in out.stderr  # the progress label
     out = subprocess.run([*run, "collect", str(bureau["back"]), "-o", str(tmp_path / "s.xlsx"), "--json", "--quiet", "--force",
                           "--timeout", "30"], capture_output=True, text=True)

@@ -69,7 +69,10 @@ def register(group: click.Group) -> None:
     @group.command("collect")
     @click.argument("paths", nargs=-1, required=True, type=click.Path(), metavar="文件或文件夹...")
     @click.option("-o", "--output", required=True, type=click.Path(),
-                  help="汇总工作簿（.xlsx）：汇总、图表、问题清单、指标明细。")
+                  help="汇总工作簿（.xlsx）：打印汇总、汇总、未交、图表、问题清单、指标明细。")
+    @click.option("--units", type=click.Path(),
+                  help="本轮的单位名单（.xlsx 或 .csv，与 distribute 相同）：列出未交的单位，标出不在名单、年度不符、编码不符的文件。")
+    @year_option
     @json_option
     @click.option("--csv", "as_csv", is_flag=True,
                   help="另存三张表为 UTF-8 CSV（与汇总工作簿同目录；以 = + - @ 开头的文字前加 ' ，防止被当作公式）。")
@@ -77,13 +80,16 @@ def register(group: click.Group) -> None:
     @timeout_option
     @quiet_option
     @force_option
-    def collect_cmd(paths, output, as_json, as_csv, workers, timeout, quiet, force):
+    def collect_cmd(paths, output, units, year, as_json, as_csv, workers, timeout, quiet, force):
         """汇总各单位交回的自评表（文件或文件夹，含子文件夹）：逐个校验、重新评分，写出汇总工作簿。
 
-        无法读取、超时或出错的文件各占一行并写明原因，不影响其他文件。
-        退出码：0 全部通过；1 有文件存在错误或无法读取；2 用法错误。
+        无法读取、超时或出错的文件各占一行并写明原因，不影响其他文件。同一单位有多份时以最近保存的为准，
+        其余标为“已被替代”。给出 --units 名单时另有“未交”表。--json：每个文件一份与 check --json
+        相同的文档，另加 summary（汇总行，英文键）。
+        退出码：0 没有错误（含需补充说明）；1 有文件存在错误或无法读取；2 用法错误。
         """
-        from .collect import FAILED_STATES, collect, csv_paths, records, write_summary
+        from .collect import FAILED_STATES, MISSING, collect, csv_paths, write_summary
+        from .roster import read_roster
         from .errors import WorkbookError
         missing = [p for p in paths if not Path(p).exists()]
         if missing:
@@ -95,16 +101,23 @@ def register(group: click.Group) -> None:
             raise WorkbookError(f"{output}：文件夹 {out.parent} 不存在，请先创建")
         ours = [out, *csv_paths(out).values()]
         refuse_overwrite(ours if as_csv else [out], force)
+        roster = read_roster(units, year) if units is not None else None  # a bad list: exit 2 before the work
         with _bar(quiet, "汇总") as progress:
-            collection = collect(paths, workers=workers, progress=progress, exclude=ours, timeout=timeout)
-        if collection.summary.empty:
+            collection = collect(paths, workers=workers, progress=progress, exclude=ours, timeout=timeout,
+                                 units=roster, year=year, documents=as_json)
+        if (collection.summary["状态"] != MISSING).sum() == 0:
             raise WorkbookError("没有找到要汇总的 .xlsx/.xlsm 文件")
         written = write_summary(collection, output, csv=as_csv)
         if as_json:
-            emit_json(records(collection.summary))
+            emit_json(collection.documents)
         else:
             counts = collection.counts()
-            click.echo(f"汇总 {len(collection.summary)} 个文件：" + "，".join(f"{k} {v}" for k, v in counts.items()))
+            files = sum(v for k, v in counts.items() if k != MISSING)
+            click.echo(f"汇总 {files} 个文件：" + "，".join(f"{k} {v}" for k, v in counts.items() if k != MISSING))
+            if collection.missing is not None:
+                click.echo(f"名单 {collection.listed} 个单位，未交 {len(collection.missing)} 个" +
+                           ("：" + "、".join(collection.missing["单位"].head(SHOWN)) if len(collection.missing) else "")
+                           + ("……" if len(collection.missing) > SHOWN else ""))
             bad = collection.summary[collection.summary["状态"].isin(FAILED_STATES)]
             _list([(r["文件"], r["状态"], r["原因"]) for r in bad.to_dict("records")], ["文件", "状态", "原因"])
             click.echo("已写入 " + "、".join(str(p) for p in written))

@@ -43,20 +43,38 @@ from .atomic import write_with
 from .errors import WorkbookError, XltoolsError
 from .model import SEP
 from .num import fmt
+from .roster import Roster, read_roster
 from .validation import CODES, Issue, Location
 from .scoring import stated_number
 
 if TYPE_CHECKING:  # pandas is imported where the tables are built: the map step (a worker) never needs it
     import pandas as pd
 
-#: 状态 of a row.
-OK, HAS_ERRORS, UNREADABLE, INTERNAL, SKIPPED = "通过", "有错误", "无法读取", "程序错误", "已跳过"
+#: 状态 of a row: from the severity model (错误 -> 有错误, only 待补充 -> 需补充说明, neither -> 通过), or
+#: what happened to the file; 未交 rows are units of the list with no file of the round.
+OK, NEEDS_REVIEW, HAS_ERRORS, UNREADABLE, INTERNAL, SKIPPED = "通过", "需补充说明", "有错误", "无法读取", "程序错误", "已跳过"
+SUPERSEDED, MISSING = "已被替代", "未交"
 FAILED_STATES = (HAS_ERRORS, UNREADABLE, INTERNAL)
+#: 状态 -> the English word of ``--json`` (``summary.status``).
+STATUS_KEYS = {OK: "ok", NEEDS_REVIEW: "review", HAS_ERRORS: "errors", UNREADABLE: "unreadable", INTERNAL: "internal-error",
+               SKIPPED: "skipped", SUPERSEDED: "superseded", MISSING: "missing"}
 LAYOUT_CN = {"template": "模板", "foreign": "外部格式"}
 DEDUCTION = "扣分·"
+#: 核对 flags of a row (a unit not on the list, another year, another 单位编码), in the 核对 column.
+FLAG_CN = {"unit-not-listed": "不在名单", "year-differs": "年度不符", "code-differs": "编码不符"}
 
-SUMMARY_HEAD = ["排名", "单位", "年度", "表式", "格式", "填报总分", "填报等级", "重新计算总分", "重新计算等级", "执行率"]
-SUMMARY_TAIL = ["错误数", "待补充数", "文件", "状态", "原因"]
+SUMMARY_HEAD = ["排名", "单位", "编码", "年度", "表式", "格式", "填报总分", "填报等级", "重新计算总分", "重新计算等级", "执行率"]
+SUMMARY_TAIL = ["错误数", "待补充数", "核对", "文件", "状态", "原因"]
+#: The printable 汇总: essential columns -> the wide table's column they show.
+PRINT_COLUMNS = {"序号": None, "单位": "单位", "编码": "编码", "表式": "表式", "填报总分": "填报总分",
+                 "重新计算总分": "重新计算总分", "等级": "重新计算等级", "执行率": "执行率", "错误": "错误数",
+                 "待补充": "待补充数", "状态": "状态"}
+MISSING_COLUMNS = ["序号", "单位", "编码", "名单行", "说明"]
+#: ``--json``: the summary row's English keys (documented in the README).
+SUMMARY_KEYS = {"排名": "rank", "单位": "unit", "编码": "code", "年度": "year", "表式": "form_title", "格式": "layout_cn",
+                "填报总分": "stated_total", "填报等级": "stated_grade", "重新计算总分": "total", "重新计算等级": "grade",
+                "执行率": "rate", "错误数": "errors", "待补充数": "reviews", "核对": "flags_cn", "文件": "file",
+                "状态": "status_cn", "原因": "reason"}
 ISSUE_COLUMNS = ["文件", "单位", "工作表", "单元格", "指标", "代码", "级别", "问题", "说明"]
 LEAF_COLUMNS = ["文件", "单位", "表式", "一级", "二级", "三级", "分值", "填报得分", "重新计算得分", "扣分", "说明"]
 #: Keywords stored in the document properties of the workbooks xltools writes for the bureau
@@ -74,6 +92,10 @@ class Collection:
     summary: pd.DataFrame
     issues: pd.DataFrame
     leaves: pd.DataFrame
+    missing: pd.DataFrame | None = None  # 未交: units of the list with no file of the round (None: no list)
+    year: int | None = None  # the round's year
+    listed: int | None = None  # units on the list
+    documents: list[dict] | None = None  # collect --json: one document per file (and per 未交 unit)
 
     @property
     def valid(self) -> bool:
@@ -88,8 +110,9 @@ class Collection:
 # map: one file -> plain data
 
 
-def summarize_file(path: str | os.PathLike) -> dict[str, Any]:
-    """Read, re-score and check one workbook; plain picklable data, never an exception."""
+def summarize_file(path: str | os.PathLike, document: bool = False) -> dict[str, Any]:
+    """Read, re-score and check one workbook; plain picklable data, never an exception.
+    ``document``: also ``check --json``'s document of the file (for ``collect --json``)."""
     path = str(path)
     try:
         result = api.check_workbook(path)
@@ -101,9 +124,29 @@ def summarize_file(path: str | os.PathLike) -> dict[str, Any]:
     except Exception as exc:  # noqa: BLE001 - one bad file must never stop the run
         return _failed(path, "internal-error", _internal(exc), INTERNAL)
     try:
-        return _summarize(path, result)
+        out = _summarize(path, result)
+        if document:
+            out["document"] = result.to_dict()
+        return out
     except Exception as exc:  # noqa: BLE001
         return _failed(path, "internal-error", _internal(exc), INTERNAL)
+
+
+def summarize_with_document(path: str | os.PathLike) -> dict[str, Any]:
+    return summarize_file(path, document=True)
+
+
+def _mtime(path: str) -> float | None:
+    """When the file was last saved (the newest of one unit's files is the one that counts)."""
+    try:
+        return os.stat(path).st_mtime
+    except OSError:
+        return None
+
+
+def status_of(errors: int, reviews: int) -> str:
+    """通过 / 需补充说明 / 有错误 from the counts of the severity model."""
+    return HAS_ERRORS if errors else NEEDS_REVIEW if reviews else OK
 
 
 def _internal(exc: BaseException) -> str:
@@ -115,10 +158,11 @@ def _failed(path: str, code: str | None, message: str, state: str) -> dict[str, 
     if code is not None:
         issue = Issue(code, "error", Location(), message)
         issues.append(_issue_row(path, "", issue))
-    row = {"单位": "", "年度": None, "表式": "", "格式": "", "填报总分": None, "填报等级": "",
+    row = {"单位": "", "编码": "", "年度": None, "表式": "", "格式": "", "填报总分": None, "填报等级": "",
            "重新计算总分": None, "重新计算等级": "", "执行率": None, "deductions": [],
-           "错误数": 1 if code is not None else 0, "待补充数": 0, "文件": path, "状态": state, "原因": message}
-    return {"summary": row, "issues": issues, "leaves": []}
+           "错误数": 1 if code is not None else 0, "待补充数": 0, "核对": "", "文件": path, "状态": state, "原因": message}
+    document = {"source": path, "valid": False, "error": {"code": code or "skipped", "message": message}}
+    return {"summary": row, "issues": issues, "leaves": [], "mtime": _mtime(path), "form": "", "document": document}
 
 
 def _is_own_output(path: str) -> bool:
@@ -149,6 +193,7 @@ def _summarize(path: str, result: api.Result) -> dict[str, Any]:
         stated_total = scores["total"] if stated_total is None else stated_total
         stated_grade = scores["grade"] if not stated_grade else stated_grade
     errors = data["stats"]["errors"]
+    form_title = form_name(result.card.form.title)
     reasons = []
     if not template:
         reasons.append(f"外部格式：按表头识别为“{result.card.form.id}”表式，公式未校验")
@@ -157,15 +202,16 @@ def _summarize(path: str, result: api.Result) -> dict[str, Any]:
         shown = "；".join(error_messages[:REASONS_SHOWN])
         more = f"等{len(error_messages)}个错误" if len(error_messages) > REASONS_SHOWN else ""
         reasons.append(shown + more)
-    row = {"单位": unit, "年度": data["year"], "表式": scores["form"], "格式": LAYOUT_CN.get(data["layout"], data["layout"]),
+    row = {"单位": unit, "编码": data.get("code") or "", "年度": data["year"], "表式": form_title,
+           "格式": LAYOUT_CN.get(data["layout"], data["layout"]),
            "填报总分": stated_total if isinstance(stated_total, (int, float)) else None,
            "填报等级": stated_grade or "", "重新计算总分": scores["total"], "重新计算等级": scores["grade"],
            "执行率": funding["rate"] if funding is not None else None, "deductions": deductions,
-           "错误数": errors, "待补充数": data["stats"]["reviews"], "文件": path,
-           "状态": OK if errors == 0 else HAS_ERRORS, "原因": "；".join(reasons)}
+           "错误数": errors, "待补充数": data["stats"]["reviews"], "核对": "", "文件": path,
+           "状态": status_of(errors, data["stats"]["reviews"]), "原因": "；".join(reasons)}
     issues = [_issue_row(path, unit, i) for i in result.report.issues]
     leaves = []
-    form_id = scores["form"]
+    form_id = form_title
     if funding is not None:
         label = deductions[0][0]
         leaves.append({"文件": path, "单位": unit, "表式": form_id, "一级": label, "二级": "", "三级": label,
@@ -180,7 +226,14 @@ def _summarize(path: str, result: api.Result) -> dict[str, Any]:
                        "二级": SEP.join(parts[1:-1]), "三级": parts[-1], "分值": leaf["weight"],
                        "填报得分": stated, "重新计算得分": leaf["score"], "扣分": _sub(leaf["weight"], leaf["score"]),
                        "说明": leaf["explanation"]})
-    return {"summary": row, "issues": issues, "leaves": leaves}
+    return {"summary": row, "issues": issues, "leaves": leaves, "mtime": _mtime(path), "form": scores["form"]}
+
+
+def form_name(title: str) -> str:
+    """A form's title as the 表式 column shows it: 部门整体支出绩效自评表（按绩效目标） -> 部门整体支出（按绩效目标）."""
+    for word in ("绩效自评表", "绩效评价表", "自评表"):
+        title = title.replace(word, "")
+    return title or "自评表"
 
 
 def _stated_funding(result: api.Result, funding: dict, template: bool):
@@ -254,15 +307,23 @@ def _internal_text(detail: str) -> str:
 
 def collect(paths: Iterable[str | os.PathLike], workers: int | None = None,
             progress: Callable[[int, int], None] | None = None,
-            exclude: Iterable[str | os.PathLike] = (), timeout: float | None = DEFAULT_TIMEOUT) -> Collection:
+            exclude: Iterable[str | os.PathLike] = (), timeout: float | None = DEFAULT_TIMEOUT,
+            units: str | os.PathLike | Roster | None = None, year: int | None = None,
+            documents: bool = False) -> Collection:
     """Check and re-score every workbook under ``paths`` (files and folders, recursively).
 
     ``workers``: processes (None: one per CPU; 1 with no ``timeout``: in this process).
     ``timeout``: seconds one file may take (None or 0: no limit).  ``progress(done, total)`` is
-    called as files finish.  ``exclude``: files to leave out (the summary being written)."""
+    called as files finish.  ``exclude``: files to leave out (the summary being written).
+    ``units``: the round's list of units (a path or a :class:`Roster`): files are matched to it,
+    units without a file are 未交.  ``year``: the round's year (else the list's 年度): files of
+    another year are flagged.  ``documents``: keep each file's ``check --json`` document."""
+    roster = read_roster(units, year) if units is not None and not isinstance(units, Roster) else units
     skip = {Path(p).resolve() for p in exclude}
     files = [str(f) for f in find_files(paths) if f.resolve() not in skip]
-    return reduce_rows(map_files(files, workers, counter(progress, len(files)), timeout=timeout))
+    func = summarize_with_document if documents else summarize_file
+    rows = map_files(files, workers, counter(progress, len(files)), func=func, timeout=timeout)
+    return reduce_rows(rows, roster, year if year is not None else roster.year if roster else None, documents)
 
 
 #: Other spreadsheet formats: in a folder they are listed too, each a row saying to save as .xlsx.
@@ -286,36 +347,51 @@ def find_files(paths: Iterable[str | os.PathLike]) -> list[Path]:
     return [f for f in files if not (f.name.startswith("._") and any(folder in f.parents for folder in folders))]
 
 
-def reduce_rows(rows: list[dict[str, Any]]) -> Collection:
-    """Per-file rows -> the three tables; flags duplicated units, ranks by recomputed total."""
+def reduce_rows(rows: list[dict[str, Any]], roster: Roster | None = None, year: int | None = None,
+                documents: bool = False) -> Collection:
+    """Per-file rows -> the tables: checks each file against the round (``roster``, ``year``),
+    resolves the same unit in several files (the newest counts), lists the units with no file
+    (未交), ranks by recomputed total the files that count."""
     import pandas as pd
     summary = [dict(r["summary"]) for r in rows]
     issues = [i for r in rows for i in r["issues"]]
     leaves = [leaf for r in rows for leaf in r["leaves"]]
-    issues += _duplicates(summary)
+    round_ = _Round(rows, summary, roster, year)
+    issues += round_.issue_rows
+    summary += round_.missing_rows()
     groups: list[str] = []
     for row in summary:
         for name, _ in row["deductions"]:
             if name not in groups:
                 groups.append(name)
-    for row in summary:
+    for i, row in enumerate(summary):
         found = dict(row.pop("deductions"))
         for name in groups:
             row[DEDUCTION + name] = found.get(name)
+        row["_i"] = i
+        row["_group"] = round_.group(i, row)
     columns = SUMMARY_HEAD + [DEDUCTION + g for g in groups] + SUMMARY_TAIL
-    frame = pd.DataFrame.from_records(summary, columns=[c for c in columns if c != "排名"])
+    frame = pd.DataFrame.from_records(summary, columns=[c for c in columns if c != "排名"] + ["_i", "_group"])
     for name in ("年度", "错误数", "待补充数"):
         frame[name] = frame[name].astype("Int64")
     for name in ["填报总分", "重新计算总分", "执行率"] + [DEDUCTION + g for g in groups]:
         frame[name] = pd.to_numeric(frame[name]).astype("float64")
-    frame = frame.sort_values(["重新计算总分", "单位", "文件"], ascending=[False, True, True], na_position="last",
-                              kind="mergesort").reset_index(drop=True)
-    frame.insert(0, "排名", frame["重新计算总分"].rank(method="min", ascending=False).astype("Int64"))
+    frame = frame.sort_values(["_group", "重新计算总分", "单位", "文件"], ascending=[True, False, True, True],
+                              na_position="last", kind="mergesort").reset_index(drop=True)
+    ranked = frame["_group"] == 0
+    frame.insert(0, "排名", frame["重新计算总分"].where(ranked).rank(method="min", ascending=False).astype("Int64"))
+    order = list(frame.pop("_i"))
+    frame.pop("_group")
     issue_frame = pd.DataFrame.from_records(issues, columns=ISSUE_COLUMNS)
     leaf_frame = pd.DataFrame.from_records(leaves, columns=LEAF_COLUMNS)
     for name in ("分值", "填报得分", "重新计算得分", "扣分"):
         leaf_frame[name] = pd.to_numeric(leaf_frame[name]).astype("float64")
-    return Collection(frame, issue_frame, leaf_frame)
+    missing = round_.missing_frame() if roster is not None else None
+    collection = Collection(frame, issue_frame, leaf_frame, missing, round_.year,
+                            len(roster.units) if roster is not None else None)
+    if documents:
+        collection.documents = round_.documents(frame, order, groups)
+    return collection
 
 
 def _unit_key(unit: str) -> str:
@@ -323,27 +399,182 @@ def _unit_key(unit: str) -> str:
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", unit or ""))
 
 
-def _duplicates(summary: list[dict]) -> list[dict]:
-    """The same unit and year in more than one file: an error on each of them."""
-    seen: dict[tuple[str, Any], list[dict]] = defaultdict(list)
-    for row in summary:
-        if row["状态"] in (UNREADABLE, INTERNAL, SKIPPED) or not _unit_key(row["单位"]):
-            continue
-        seen[(_unit_key(row["单位"]), row["年度"])].append(row)
-    out = []
-    for (_, year), rows in seen.items():
-        if len(rows) < 2:
-            continue
-        for row in rows:
-            others = "、".join(Path(r["文件"]).name for r in rows if r is not row)
-            when = f"{year}年度" if year else "（未填年度）"
-            message = (f"“{row['单位']}”{when}的自评表共有{len(rows)}份，另见：{others}。"
-                       "请确认以哪一份为准，删除或更名其余文件后重新汇总")
-            out.append(_issue_row(row["文件"], row["单位"], Issue("duplicate-unit", "error", Location("单位"), message)))
+#: Other files named in a duplicate's message (the rest are counted: "另见 u002.xlsx 等 499 份").
+OTHERS_SHOWN = 3
+
+
+def _some(names: list[str], total: int) -> str:
+    shown = "、".join(names[:OTHERS_SHOWN])
+    return shown + (f" 等 {total} 份" if total > len(names[:OTHERS_SHOWN]) else "")
+
+
+class _Round:
+    """What only the whole set can tell, file by file: on the list or not, the round's year, the
+    same 单位编码, the same unit in several files; and the units with no file.  Linear in the files."""
+
+    def __init__(self, rows: list[dict], summary: list[dict], roster: Roster | None, year: int | None):
+        self.rows, self.summary, self.roster, self.year = rows, summary, roster, year
+        self.extra: dict[int, list[Issue]] = defaultdict(list)
+        self.flags: dict[int, list[str]] = defaultdict(list)
+        self.issue_rows: list[dict] = []
+        self.submitted: set[int] = set()  # ids of the roster's units with a file of the round
+        self.other_years: dict[int, list[tuple[int | None, str]]] = defaultdict(list)
+        same: dict[tuple, list[int]] = defaultdict(list)
+        for i, row in enumerate(summary):
+            if row["状态"] == SKIPPED:
+                continue
+            key = self._check(i, row)
+            if key is not None:
+                same[key].append(i)
+        for key, idxs in same.items():
+            if len(idxs) > 1:
+                self._resolve(idxs)
+
+    # -- one file against the round ------------------------------------------------------------
+    def _check(self, i: int, row: dict) -> tuple | None:
+        readable = row["状态"] in (OK, NEEDS_REVIEW, HAS_ERRORS)
+        unit_id: Any = None
+        if self.roster is not None:
+            if readable:
+                match = self.roster.match(row["单位"], row["编码"])
+                if match.unit is None:
+                    self._flag(i, "unit-not-listed", "review", "单位",
+                               f"“{row['单位'] or '（未填单位名称）'}”不在单位名单 {Path(self.roster.source).name} 中"
+                               f"{'（单位编码 ' + row['编码'] + '）' if row['编码'] else ''}。请确认是否为本轮应交的单位；"
+                               "若是，请在名单中补上该单位（及单位编码）后重新汇总")
+                elif match.code_differs:
+                    self._flag(i, "code-differs", "review", "单位编码",
+                               f"单位编码“{row['编码']}”与名单中“{match.unit.name}”的编码“{match.unit.code}”不一致"
+                               f"（按单位名称对应，名单第{match.unit.row}行）。请核对单位编码")
+            else:  # no unit inside: the file's name, as distribute named it, if it is one of the list
+                match = self.roster.match(Path(row["文件"]).stem)
+                if match.unit is not None and not row["单位"]:
+                    row["单位"] = match.unit.name
+            if match.unit is not None:
+                unit_id = id(match.unit)
+                if not row["编码"]:
+                    row["编码"] = match.unit.code  # codes carried through from the list
+        if self.year is not None and readable and row["年度"] is not None and row["年度"] != self.year:
+            self._flag(i, "year-differs", "error", "年度",
+                       f"该文件是{row['年度']}年度的自评表，本轮汇总的是{self.year}年度，未计入排名。请确认单位是否交错了文件")
+            if unit_id is not None:
+                self.other_years[unit_id].append((row["年度"], Path(row["文件"]).name))
+            return None
+        if unit_id is not None:
+            self.submitted.add(unit_id)
+        if not readable:
+            return None
+        if unit_id is not None:
+            return ("listed", unit_id, row["年度"])
+        key = _unit_key(row["单位"])
+        return ("name", key, row["年度"]) if key else None
+
+    def _flag(self, i: int, code: str, severity: str, where: str, message: str) -> None:
+        row = self.summary[i]
+        issue = Issue(code, severity, Location(where), message)
+        self._add(i, issue)
+        self.flags[i].append(code)
+        row["核对"] = "；".join(FLAG_CN[c] for c in self.flags[i])
+        row["原因"] = FLAG_CN[code] + ("；" + row["原因"] if row["原因"] else "")
+
+    def _add(self, i: int, issue: Issue) -> None:
+        row = self.summary[i]
+        self.extra[i].append(issue)
+        self.issue_rows.append(_issue_row(row["文件"], row["单位"], issue))
+        if issue.severity == "error":
             row["错误数"] += 1
-            row["状态"] = HAS_ERRORS
-            row["原因"] = f"单位重复（另见：{others}）" + ("；" + row["原因"] if row["原因"] else "")
-    return out
+        elif issue.severity == "review":
+            row["待补充数"] += 1
+        if row["状态"] in (OK, NEEDS_REVIEW, HAS_ERRORS):
+            row["状态"] = status_of(row["错误数"], row["待补充数"])
+
+    # -- the same unit in several files: the newest counts ---------------------------------------
+    def _resolve(self, idxs: list[int]) -> None:
+        newest = sorted(idxs, key=lambda i: (-(self.rows[i].get("mtime") or 0), Path(self.summary[i]["文件"]).name))
+        kept, others = newest[0], newest[1:]
+        row = self.summary[kept]
+        name = Path(row["文件"]).name
+        when = f"{row['年度']}年度" if row["年度"] else "（未填年度）"
+        total = len(idxs)
+        names = [Path(self.summary[i]["文件"]).name for i in others[:OTHERS_SHOWN]]
+        self._add(kept, Issue("duplicate-unit", "info", Location("单位"),
+                              f"“{row['单位']}”{when}共有{total}份自评表，以最近保存的本文件为准；"
+                              f"另见 {_some(names, len(others))}，未计入排名"))
+        for i in others:
+            other = self.summary[i]
+            self._add(i, Issue("duplicate-unit", "info", Location("单位"),
+                               f"“{other['单位']}”{when}共有{total}份自评表，以最近保存的 {name} 为准，本文件未计入排名。"
+                               "如应以本文件为准，请删除或移走其余文件后重新汇总"))
+            other["状态"] = SUPERSEDED
+            other["原因"] = f"已被较新的 {name} 替代" + ("；" + other["原因"] if other["原因"] else "")
+
+    # -- what the round shows ------------------------------------------------------------------
+    def group(self, i: int, row: dict) -> int:
+        """Sort group: 0 ranked, 1 scored but not counted, 2 no score, 3 未交."""
+        if row["状态"] == MISSING:
+            return 3
+        if row["重新计算总分"] is None:
+            return 2
+        if row["状态"] == SUPERSEDED or {"unit-not-listed", "year-differs"} & set(self.flags.get(i, ())):
+            return 1
+        return 0 if row["状态"] in (OK, NEEDS_REVIEW, HAS_ERRORS) else 2
+
+    def missing_units(self):
+        if self.roster is None:
+            return []
+        return [u for u in self.roster.units if id(u) not in self.submitted]
+
+    def _missing_note(self, unit) -> str:
+        seen = self.other_years.get(id(unit))
+        if not seen:
+            return ""
+        return "只收到其他年度的文件：" + "、".join(f"{name}（{y}年度）" for y, name in seen[:OTHERS_SHOWN]) + (
+            f" 等 {len(seen)} 份" if len(seen) > OTHERS_SHOWN else "")
+
+    def missing_rows(self) -> list[dict]:
+        out = []
+        for unit in self.missing_units():
+            note = self._missing_note(unit)
+            out.append({"单位": unit.name, "编码": unit.code, "年度": self.year, "表式": "", "格式": "", "填报总分": None,
+                        "填报等级": "", "重新计算总分": None, "重新计算等级": "", "执行率": None, "deductions": [],
+                        "错误数": 0, "待补充数": 0, "核对": "", "文件": "", "状态": MISSING,
+                        "原因": f"名单第{unit.row}行的单位没有交回{self._year_words()}自评表" + (f"（{note}）" if note else "")})
+        return out
+
+    def _year_words(self) -> str:
+        return f"{self.year}年度" if self.year else "本轮"
+
+    def missing_frame(self) -> pd.DataFrame:
+        import pandas as pd
+        records = [{"序号": n, "单位": u.name, "编码": u.code, "名单行": u.row, "说明": self._missing_note(u)}
+                   for n, u in enumerate(self.missing_units(), 1)]
+        return pd.DataFrame.from_records(records, columns=MISSING_COLUMNS)
+
+    def documents(self, frame: pd.DataFrame, order: list[int], groups: list[str]) -> list[dict]:
+        """``collect --json``: per file its ``check --json`` document, the round's issues added,
+        and its summary row with English keys; then one document per 未交 unit."""
+        out = []
+        for record, i in zip(records(frame), order):
+            summary = {SUMMARY_KEYS[k]: v for k, v in record.items() if k in SUMMARY_KEYS}
+            summary["status"] = STATUS_KEYS.get(record["状态"], record["状态"])
+            summary["flags"] = list(self.flags.get(i, ()))
+            summary["deductions"] = {g: record[DEDUCTION + g] for g in groups}
+            if i < len(self.rows):
+                doc = dict(self.rows[i].get("document") or {"source": record["文件"], "valid": False})
+                summary["form"] = self.rows[i].get("form") or None
+                extra = [issue.to_dict() for issue in self.extra.get(i, ())]
+                if "issues" in doc:
+                    doc["issues"] = doc["issues"] + extra
+                    doc["stats"] = {**doc["stats"], "errors": record["错误数"], "reviews": record["待补充数"]}
+                    doc["valid"] = record["错误数"] == 0
+                elif extra:
+                    doc["issues"] = extra
+            else:
+                summary["form"] = None
+                doc = {"source": None, "valid": False, "error": {"code": "not-submitted", "message": record["原因"]}}
+            doc["summary"] = summary
+            out.append(doc)
+        return out
 
 
 # ---------------------------------------------------------------------------
@@ -421,7 +652,7 @@ def write_summary(collection: Collection, output: str | Path, *, csv: bool = Fal
 
 
 #: Column widths (characters) and number formats by column name.
-WIDTHS = {"排名": 5, "单位": 24, "年度": 6, "表式": 8, "格式": 8, "填报等级": 8, "重新计算等级": 8, "执行率": 8,
+WIDTHS = {"排名": 5, "单位": 24, "编码": 10, "核对": 12, "序号": 5, "名单行": 7, "年度": 6, "表式": 8, "格式": 8, "填报等级": 8, "重新计算等级": 8, "执行率": 8,
           "错误数": 6, "待补充数": 6, "文件": 32, "状态": 8, "原因": 56, "工作表": 8, "单元格": 7, "指标": 30,
           "代码": 20, "级别": 5, "问题": 20, "说明": 90, "一级": 12, "二级": 14, "三级": 22}
 SCORE_COLUMNS = {"填报总分", "重新计算总分", "分值", "填报得分", "重新计算得分", "扣分"}
@@ -452,20 +683,84 @@ class _SummaryWriter:
             "bad": b.add_format({"bg_color": "#FFC7CE", "font_color": "#9C0006"}),
             "good": b.add_format({"font_color": "#006100", "bg_color": "#C6EFCE"}),
             "differs": b.add_format({"bg_color": "#FFEB9C"}),
+            "review": b.add_format({"bg_color": "#FFEB9C", "font_color": "#9C5700"}),
+            "missing": b.add_format({"font_color": "#7F7F7F", "italic": True}),
+            "print_title": b.add_format({"bold": True, "font_size": 14, "font_name": "宋体", "align": "center",
+                                         "valign": "vcenter"}),
+            "print_note": b.add_format({"font_size": 10, "font_name": "宋体", "align": "left", "valign": "vcenter"}),
         }
 
     def write(self) -> None:
         s = self.c.summary
         from .xlsx.fastsheet import FastSheet
-        summary, charts, issues, leaves = (self.book.add_worksheet(name, worksheet_class=FastSheet)
-                                           for name in ("汇总", "图表", "问题清单", "指标明细"))
-        self._table(summary, s)
-        self._summary_marks(summary, s)
-        self._charts(charts, s)
-        self._table(issues, self.c.issues)
-        self._table(leaves, self.c.leaves)
-        summary.activate()
+        names = ["打印汇总", "汇总"] + (["未交"] if self.c.missing is not None else []) + ["图表", "问题清单", "指标明细"]
+        sheets = {name: self.book.add_worksheet(name, worksheet_class=FastSheet) for name in names}
+        self._print_sheet(sheets["打印汇总"], s)
+        self._table(sheets["汇总"], s)
+        self._summary_marks(sheets["汇总"], s)
+        if self.c.missing is not None:
+            self._table(sheets["未交"], self.c.missing)
+            sheets["未交"].set_header(f"&C{_header_text(self._title())}：未交 {len(self.c.missing)} 个单位")
+        self._charts(sheets["图表"], s)
+        self._table(sheets["问题清单"], self.c.issues)
+        self._table(sheets["指标明细"], self.c.leaves)
+        sheets["打印汇总"].activate()
         self.book.close()
+
+    # -- the printable 汇总 -----------------------------------------------------------------------
+    def _title(self) -> str:
+        return (f"{self.c.year}年度" if self.c.year else "") + "预算绩效自评汇总"
+
+    def counts_line(self) -> str:
+        """名单 40 个单位，已交 30，未交 10；收到文件 33 份：通过 12，需补充说明 9 …"""
+        s = self.c.summary
+        files = s[s["状态"] != MISSING]
+        counts = files["状态"].value_counts()
+        order = [OK, NEEDS_REVIEW, HAS_ERRORS, UNREADABLE, INTERNAL, SUPERSEDED, SKIPPED]
+        text = f"收到文件 {len(files)} 份：" + "，".join(f"{k} {int(counts[k])}" for k in order if k in counts)
+        if self.c.missing is not None:
+            missing = len(self.c.missing)
+            text = f"名单 {self.c.listed} 个单位，已交 {self.c.listed - missing}，未交 {missing}；" + text
+        return text
+
+    def _print_sheet(self, ws, frame: pd.DataFrame) -> None:
+        """A4 landscape, the essential columns, one page wide, the header repeated on every page."""
+        rows = frame[frame["状态"] != SKIPPED]
+        heads = list(PRINT_COLUMNS)
+        widths = {"序号": 5, "单位": 30, "编码": 11, "表式": 16, "填报总分": 9, "重新计算总分": 9, "等级": 6,
+                  "执行率": 9, "错误": 6, "待补充": 7, "状态": 11}
+        formats = {"序号": self.f["int"], "编码": self.f["center"], "表式": self.f["text"], "单位": self.f["text"],
+                   "填报总分": self.f["score"], "重新计算总分": self.f["score"], "等级": self.f["center"],
+                   "执行率": self.f["pct"], "错误": self.f["int"], "待补充": self.f["int"], "状态": self.f["center"]}
+        last = len(heads) - 1
+        for j, name in enumerate(heads):
+            ws.set_column(j, j, widths[name])
+        ws.set_row(0, 28)
+        ws.merge_range(0, 0, 0, last, self._title(), self.f["print_title"])
+        ws.set_row(1, 20)
+        ws.merge_range(1, 0, 1, last, self.counts_line(), self.f["print_note"])
+        ws.set_row(2, 30)
+        for j, name in enumerate(heads):
+            ws.write_string(2, j, name, self.f["head"])
+        columns = [PRINT_COLUMNS[h] for h in heads]
+        for n, record in enumerate(rows[[c for c in columns if c]].itertuples(index=False, name=None), 1):
+            values = iter(record)
+            cells = [(n if c is None else _value(next(values)), formats[h]) for h, c in zip(heads, columns)]
+            ws.write_cells(2 + n, cells)
+        n = max(len(rows), 1)
+        j = heads.index("状态")
+        self._status_marks(ws, 3, 2 + n, j)
+        ws.repeat_rows(2)
+        ws.freeze_panes(3, 2)
+        ws.set_landscape()
+        ws.set_paper(9)
+        ws.fit_to_pages(1, 0)
+        ws.center_horizontally()
+        ws.set_margins(0.4, 0.4, 0.6, 0.5)
+        missing = f"　未交 {len(self.c.missing)} 个单位" if self.c.missing is not None else ""
+        ws.set_header(f"&L{_header_text(self._title())}&R{_header_text(missing.strip())}")
+        ws.set_footer("&C第 &P 页，共 &N 页")
+        ws.print_area(0, 0, 2 + n, last)
 
     # -- tables ------------------------------------------------------------------------------
     def _format_of(self, name: str):
@@ -501,15 +796,21 @@ class _SummaryWriter:
         ws.repeat_rows(0)
         ws.set_margins(0.4, 0.4, 0.5, 0.5)
 
+    def _status_marks(self, ws, first: int, last: int, j: int) -> None:
+        """状态 cells: 通过 green, 需补充说明 yellow, failures red, 未交 grey."""
+        from xlsxwriter.utility import xl_rowcol_to_cell
+        cell = xl_rowcol_to_cell(first, j, col_abs=True)
+        for state, fmt_ in ((OK, "good"), (NEEDS_REVIEW, "review"), (MISSING, "bad")):
+            ws.conditional_format(first, j, last, j, {"type": "cell", "criteria": "==", "value": f'"{state}"',
+                                                      "format": self.f[fmt_]})
+        ws.conditional_format(first, j, last, j, {"type": "formula", "format": self.f["bad"],
+                                                  "criteria": "=OR(" + ",".join(f'{cell}="{s}"' for s in FAILED_STATES) + ")"})
+
     def _summary_marks(self, ws, frame: pd.DataFrame) -> None:
         from xlsxwriter.utility import xl_rowcol_to_cell
         n = max(len(frame), 1)
         col = {name: j for j, name in enumerate(frame.columns)}
-        j = col["状态"]
-        ws.conditional_format(1, j, n, j, {"type": "cell", "criteria": "==", "value": f'"{OK}"', "format": self.f["good"]})
-        ws.conditional_format(1, j, n, j, {"type": "formula", "format": self.f["bad"],
-                                           "criteria": "=OR(" + ",".join(f'{xl_rowcol_to_cell(1, j, col_abs=True)}="{s}"'
-                                                                         for s in FAILED_STATES) + ")"})
+        self._status_marks(ws, 1, n, col["状态"])
         stated, computed = col["填报总分"], col["重新计算总分"]
         a, b = xl_rowcol_to_cell(1, stated, col_abs=True), xl_rowcol_to_cell(1, computed, col_abs=True)
         ws.conditional_format(1, stated, n, stated, {"type": "formula", "format": self.f["differs"],
@@ -520,17 +821,20 @@ class _SummaryWriter:
 
     # -- charts --------------------------------------------------------------------------------
     def _charts(self, ws, frame: pd.DataFrame) -> None:
+        """Counts by grade and by 执行率 (formulas over the ranked rows of 汇总) and three charts in
+        a grid of :data:`CHART_GRID` cells that never overlap; ranking bars coloured by grade."""
         from xlsxwriter.utility import quote_sheetname, xl_range_abs
-        n = max(len(frame), 1)
+        ranked = frame[frame["排名"].notna()]
+        n = max(len(ranked), 1)
         col = {name: j for j, name in enumerate(frame.columns)}
         sheet = quote_sheetname("汇总")
         grade_rng = f"{sheet}!{xl_range_abs(1, col['重新计算等级'], n, col['重新计算等级'])}"
         rate_rng = f"{sheet}!{xl_range_abs(1, col['执行率'], n, col['执行率'])}"
-        present = [g for g in frame["重新计算等级"].dropna().unique() if g]
+        present = [g for g in ranked["重新计算等级"].dropna().unique() if g]
         grades = [g for g in GRADE_ORDER if g in ("优", "良", "中", "差") or g in present]
         grades += sorted(g for g in present if g not in grades)
-        grade_counts = frame["重新计算等级"].value_counts()
-        rates = frame["执行率"].dropna()
+        grade_counts = ranked["重新计算等级"].value_counts()
+        rates = ranked["执行率"].dropna()
         bins = []
         for label, low, high in RATE_BINS:
             if high == "=":
@@ -565,7 +869,8 @@ class _SummaryWriter:
                 ws.write_string(r, 3, label, self.f["center"])
                 ws.write_formula(r, 4, formula, self.f["int"], value)
         note_row = 3 + max(len(grades), len(bins))
-        ws.write_string(note_row, 0, "按重新计算的总分和执行率统计；计数为公式，随“汇总”表更新。")
+        ws.write_string(note_row, 0, "按计入排名的文件（重新计算的总分和执行率）统计；计数为公式，随“汇总”表更新。")
+        top = note_row + 2
 
         grade_chart = self.book.add_chart({"type": "column"})
         grade_chart.add_series({"name": "单位数", "categories": ["图表", 2, 0, 1 + len(grades), 0],
@@ -576,7 +881,6 @@ class _SummaryWriter:
         grade_chart.set_legend({"none": True})
         grade_chart.set_y_axis({"name": "单位数", "min": 0, "major_gridlines": {"visible": True,
                                                                          "line": {"color": "#D9D9D9"}}})
-        ws.insert_chart(note_row + 2, 0, grade_chart, {"x_scale": 1.0, "y_scale": 1.0})
 
         rate_chart = self.book.add_chart({"type": "column"})
         rate_chart.add_series({"name": "单位数", "categories": ["图表", 2, 3, 1 + len(bins), 3],
@@ -587,28 +891,42 @@ class _SummaryWriter:
         rate_chart.set_x_axis({"name": "执行率"})
         rate_chart.set_y_axis({"name": "单位数", "min": 0, "major_gridlines": {"visible": True,
                                                                          "line": {"color": "#D9D9D9"}}})
-        ws.insert_chart(note_row + 18, 0, rate_chart)
+        width, height, gap = CHART_GRID
+        ws.insert_chart(top, 0, grade_chart, {"x_offset": 0, "y_offset": 0, "object_position": 3})
+        grade_chart.set_size({"width": width, "height": height})
+        ws.insert_chart(top, 0, rate_chart, {"x_offset": width + gap, "y_offset": 0, "object_position": 3})
+        rate_chart.set_size({"width": width, "height": height})
 
-        scored = int(frame["重新计算总分"].notna().sum())
-        k = min(scored, RANKING_MAX)
+        k = min(len(ranked), RANKING_MAX)
         if k:
             j_unit, j_total = col["单位"], col["重新计算总分"]
             ranking = self.book.add_chart({"type": "bar"})
+            colours = [GRADE_COLORS.get(g, "#A5A5A5") for g in ranked["重新计算等级"].head(k)]
             ranking.add_series({"name": "重新计算总分", "categories": ["汇总", 1, j_unit, k, j_unit],
                                 "values": ["汇总", 1, j_total, k, j_total], "data_labels": {"value": True,
                                                                                          "num_format": "0.00"},
-                                "fill": {"color": "#70AD47"}, "gap": 40})
-            title = "重新计算总分排名" + (f"（前{k}名）" if scored > k else "")
+                                "points": [{"fill": {"color": c}} for c in colours], "gap": 40})
+            title = "重新计算总分排名（颜色为等级）" + (f"（前{k}名）" if len(ranked) > k else "")
             ranking.set_title({"name": title, "name_font": {"size": 12}})
             ranking.set_legend({"none": True})
             ranking.set_y_axis({"reverse": True, "num_font": {"size": 8}})
             ranking.set_x_axis({"min": 0, "max": 100, "major_unit": 20,
                                 "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}})
-            ranking.set_size({"width": 620, "height": max(300, 60 + 20 * k)})
-            ws.insert_chart(1, 6, ranking)
+            ranking.set_size({"width": 2 * width + gap, "height": max(height, 60 + 20 * k)})
+            ws.insert_chart(top, 0, ranking, {"x_offset": 0, "y_offset": height + gap, "object_position": 3})
         ws.set_landscape()
         ws.set_paper(9)
-        ws.fit_to_pages(1, 1)
+        ws.fit_to_pages(1, 0)
+
+
+#: The charts' grid on 图表: each small chart's width and height and the gap between charts (pixels);
+#: the ranking spans both columns below them.
+CHART_GRID = (480, 288, 20)
+
+
+def _header_text(text: str) -> str:
+    """Text for a page header: "&" is a code there."""
+    return text.replace("&", "&&")
 
 
 def _a1(r: int, c: int) -> str:

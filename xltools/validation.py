@@ -59,6 +59,9 @@ CODES = {
     "cached-value-differs": "公式缓存值与重算结果不一致",
     # whole-file outcomes of a collection (xltools collect)
     "duplicate-unit": "同一单位同一年度有多份自评表",
+    "unit-not-listed": "单位不在名单中",
+    "year-differs": "年度与本轮不符",
+    "code-differs": "单位编码与名单不符",
     "workbook-error": "工作簿无法读取",
     "timeout": "处理超时",
     "spec-error": "表式定义无法使用",
