@@ -638,7 +638,8 @@ def test_summary_workbook_equals_check_json(bureau, capsys):
             assert row["填报总分"] == scores["stated_total"]
         assert row["执行率"] == (scores["funding"]["rate"] if scores["funding"] else None)
         assert row["错误数"] == out["stats"]["errors"] and row["待补充数"] == out["stats"]["reviews"]
-        assert row["状态"] == ("通过" if out["valid"] and not extra else "有错误")
+        expected = "有错误" if out["stats"]["errors"] else "需补充说明" if out["stats"]["reviews"] else "通过"
+        assert row["状态"] == ("已被替代" if Path(row["文件"]).name == "城市管理局.xlsx" else expected)
         for g in scores["groups"]:
             if "/" not in g["path"]:
                 assert row[f"扣分·{g['path']}"] == g["deduction"]
