@@ -447,7 +447,7 @@ class _Round:
                                f"单位编码“{row['编码']}”与名单中“{match.unit.name}”的编码“{match.unit.code}”不一致"
                                f"（按单位名称对应，名单第{match.unit.row}行）。请核对单位编码")
             else:  # no unit inside: the file's name, as distribute named it, if it is one of the list
-                match = self.roster.match(Path(row["文件"]).stem)
+                match = self.roster.match_file_name(Path(row["文件"]).stem)
                 if match.unit is not None and not row["单位"]:
                     row["单位"] = match.unit.name
             if match.unit is not None:
@@ -759,7 +759,7 @@ class _SummaryWriter:
         ws.set_margins(0.4, 0.4, 0.6, 0.5)
         missing = f"　未交 {len(self.c.missing)} 个单位" if self.c.missing is not None else ""
         ws.set_header(f"&L{_header_text(self._title())}&R{_header_text(missing.strip())}")
-        ws.set_footer("&C第 &P 页，共 &N 页")
+        ws.set_footer("&L打印汇总&C第 &P 页，共 &N 页")
         ws.print_area(0, 0, 2 + n, last)
 
     # -- tables ------------------------------------------------------------------------------
@@ -892,10 +892,10 @@ class _SummaryWriter:
         rate_chart.set_y_axis({"name": "单位数", "min": 0, "major_gridlines": {"visible": True,
                                                                          "line": {"color": "#D9D9D9"}}})
         width, height, gap = CHART_GRID
-        ws.insert_chart(top, 0, grade_chart, {"x_offset": 0, "y_offset": 0, "object_position": 3})
         grade_chart.set_size({"width": width, "height": height})
-        ws.insert_chart(top, 0, rate_chart, {"x_offset": width + gap, "y_offset": 0, "object_position": 3})
         rate_chart.set_size({"width": width, "height": height})
+        ws.insert_chart(top, 0, grade_chart, {"x_offset": 0, "y_offset": 0, "object_position": 3})
+        ws.insert_chart(top, 0, rate_chart, {"x_offset": width + gap, "y_offset": 0, "object_position": 3})
 
         k = min(len(ranked), RANKING_MAX)
         if k:

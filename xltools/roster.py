@@ -10,6 +10,7 @@ and matches every file to a unit:
 3. else by name without a trailing 有限责任公司 / 有限公司 / 公司 / 局 / 中心, but only when exactly one
    unit of the list has that shorter name (``某某市财政`` -> ``某某市财政局``; never a guess between two).
 
+A file that cannot be read is matched by its file name (:meth:`Roster.match_file_name`).
 A file matched by name whose 单位编码 is another than the list's gets the flag ``code-differs``.
 Matching is pure (no I/O) apart from :func:`read_roster`.
 """
@@ -81,6 +82,15 @@ class Roster:
         if unit is None:
             return Match(None)
         return Match(unit, how, code_differs=bool(code and code_key(unit.code) and code != code_key(unit.code)))
+
+    def match_file_name(self, stem: str) -> Match:
+        """For a file that cannot be read: its name as distribute wrote it (the unit's name), or the
+        one 单位编码 of the list among the numbers in its name (``4301030-自评表定稿``)."""
+        match = self.match(stem)
+        if match.unit is not None:
+            return match
+        found = {self._code[n] for n in re.findall(r"\d+", unicodedata.normalize("NFKC", stem)) if n in self._code}
+        return Match(found.pop(), "code") if len(found) == 1 else Match(None)
 
 
 def read_roster(path: str | Path, year: int | None = None) -> Roster:
