@@ -113,7 +113,8 @@ def check_cmd(paths, as_json, quiet):
     missing = [p for p in paths if not Path(p).exists()]
     if missing:
         raise click.UsageError(f"找不到 {'、'.join(missing)}：请检查路径")
-    files = api.expand_paths(paths)
+    from .collect import find_files  # folders: .xls/.et/.ods … too, each reported as collect does
+    files = find_files(paths)
     if not files:
         raise click.UsageError("没有找到要校验的 .xlsx/.xlsm 文件")
     outcomes, failed, unusable = [], False, False
