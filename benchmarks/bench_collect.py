@@ -13,6 +13,11 @@ Targets (issue 6): N = 10,000 with 2 workers in ≤ 30 s wall and ≤ 300 MB pea
    of the parent and of the largest worker (``getrusage``), ``write_summary`` time.
 3. LibreOffice recalculates a sample of the same files; ``collect`` with one worker over the
    same sample gives the per-file single-core time for the ratio.
+
+    python benchmarks/bench_collect.py 2000 --duplicates
+
+Issue 16: N copies of one unit's file (one unit, N files: the newest counts, N − 1 superseded)
+against N distinct files, the same way; per-file time within 1.5× and under 300 MB.
 """
 from __future__ import annotations
 
@@ -70,7 +75,8 @@ def _copy(args) -> None:
             zout.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=1)
 
 
-def generate(n: int, folder: Path, workers: int) -> list[Path]:
+def generate(n: int, folder: Path, workers: int, same_unit: bool = False) -> list[Path]:
+    """N workbooks from 50 bases, each its own unit; ``same_unit``: N copies of one base (one unit)."""
     from xltools.xlsx.writer import write_workbook
     bases = folder / "_bases"
     bases.mkdir(parents=True, exist_ok=True)
@@ -81,8 +87,9 @@ def generate(n: int, folder: Path, workers: int) -> list[Path]:
     for i in range(n):
         sub = out / f"{i // 1000:02d}"  # like a bureau's folders by district
         sub.mkdir(parents=True, exist_ok=True)
-        k = i % BASES
-        jobs.append((bases / f"{k}.xlsx", sub / f"单位{i:05d}.xlsx", f"基准单位{k:03d}", f"单位{i:05d}"))
+        k = 0 if same_unit else i % BASES
+        unit = f"基准单位{k:03d}" if same_unit else f"单位{i:05d}"
+        jobs.append((bases / f"{k}.xlsx", sub / f"单位{i:05d}.xlsx", f"基准单位{k:03d}", unit))
     with ProcessPoolExecutor(workers) as pool:
         list(pool.map(_copy, jobs, chunksize=200))
     return [j[1] for j in jobs]
@@ -122,10 +129,13 @@ def main() -> None:
     parser.add_argument("--lo-sample", type=int, default=200)
     parser.add_argument("--keep", help="generate into this folder and keep it")
     parser.add_argument("--timeout", type=float, default=60, help="collect's per-file timeout (0: none)")
+    parser.add_argument("--duplicates", action="store_true", help="N copies of one unit's file against N distinct")
     parser.add_argument("--measure", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure:
         return measure(args)
+    if args.duplicates:
+        return duplicates(args)
     tmp = Path(args.keep or tempfile.mkdtemp(prefix="bench-collect-"))
     try:
         start = time.perf_counter()
@@ -170,6 +180,26 @@ def main() -> None:
               f"wall, {ours_cpu * 1000:.2f} ms/file CPU (incl. writing the summary)")
         print(f"ratio per file: {lo_per / ours_single:.0f}x (wall, one core each), {lo_cpu / ours_cpu:.0f}x (CPU time); "
               f"{lo_per / ours_pool:.0f}x against collect's {args.workers}-worker throughput")
+    finally:
+        if not args.keep:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def duplicates(args) -> None:
+    tmp = Path(args.keep or tempfile.mkdtemp(prefix="bench-collect-dup-"))
+    try:
+        runs = {}
+        for name, same in (("distinct", False), ("copies of one unit", True)):
+            files = generate(args.n, tmp / name.replace(" ", "-"), args.workers, same_unit=same)
+            r = runs[name] = run_measure(files, args.workers, tmp, args.timeout)
+            whole = r["wall"] + r["write_summary"]
+            print(f"{name:>18}: {r['files']} files, {args.workers} workers: collect {r['wall']:.2f} s "
+                  f"({r['wall'] / r['files'] * 1000:.2f} ms/file), whole job {whole:.2f} s "
+                  f"({whole / r['files'] * 1000:.2f} ms/file); peak RSS parent {r['self_mb']:.0f} MB, "
+                  f"largest worker {r['worker_mb']:.0f} MB; {r['states']}")
+        a, b = runs["distinct"], runs["copies of one unit"]
+        print(f"per-file time, copies / distinct: {(b['wall'] + b['write_summary']) / (a['wall'] + a['write_summary']):.2f}x "
+              f"(target ≤ 1.5x); load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     finally:
         if not args.keep:
             shutil.rmtree(tmp, ignore_errors=True)

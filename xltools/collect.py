@@ -537,7 +537,7 @@ class _Round:
             note = self._missing_note(unit)
             out.append({"单位": unit.name, "编码": unit.code, "年度": self.year, "表式": "", "格式": "", "填报总分": None,
                         "填报等级": "", "重新计算总分": None, "重新计算等级": "", "执行率": None, "deductions": [],
-                        "错误数": 0, "待补充数": 0, "核对": "", "文件": "", "状态": MISSING,
+                        "错误数": None, "待补充数": None, "核对": "", "文件": "", "状态": MISSING,
                         "原因": f"名单第{unit.row}行的单位没有交回{self._year_words()}自评表" + (f"（{note}）" if note else "")})
         return out
 
