@@ -623,7 +623,6 @@ def test_summary_workbook_equals_check_json(bureau, capsys):
             assert row["状态"] in ("无法读取", "已跳过")
             continue
         compared += 1
-        extra = 1 if Path(row["文件"]).name in duplicated else 0
         mine = [i for i in issues if i["文件"] == row["文件"]]
         if "error" in out:
             if row["状态"] == "已跳过":  # the distribution manifest: not a 自评表
@@ -645,6 +644,7 @@ def test_summary_workbook_equals_check_json(bureau, capsys):
                 assert row[f"扣分·{g['path']}"] == g["deduction"]
         assert sorted((i["代码"], i["说明"]) for i in mine if i["代码"] != "duplicate-unit") == \
             sorted((i["code"], i["message"]) for i in out["issues"])
+        assert sum(i["代码"] == "duplicate-unit" for i in mine) == (Path(row["文件"]).name in duplicated)
         mine_leaves = {lf["三级"]: lf for lf in leaves if lf["文件"] == row["文件"]}
         for leaf in scores["leaves"]:
             assert mine_leaves[leaf["name"]]["重新计算得分"] == leaf["score"]

@@ -20,21 +20,13 @@ import pytest
 from openpyxl.utils.cell import range_boundaries
 
 from xltools import api, libreoffice
-from xltools.cli import main
+from test_bureau import _main
 from xltools.roster import Roster, Unit
 
 KINDS = ["财政局", "卫生服务中心", "城市管理局", "自来水有限公司", "文化馆"]
 UNITS = [(f"4301{i:03d}", f"某某县第{i}{KINDS[i % len(KINDS)]}") for i in range(1, 41)]
 LEAVES = [("产出指标", "数量指标", "巡查次数", "≥100次", 50), ("效益指标", "社会效益指标", "投诉办结率", "≥98%", 30),
           ("满意度指标", "服务对象满意度指标", "群众满意度", "≥90%", 10)]
-
-
-def _main(args) -> int:
-    try:
-        main(args)
-    except SystemExit as exc:
-        return exc.code
-    return 0
 
 
 def write_list_xlsx(path: Path) -> Path:
