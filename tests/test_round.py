@@ -327,3 +327,16 @@ def test_check_of_a_folder_reports_other_spreadsheet_formats_like_collect(round_
     docs = {Path(d["source"]).name: d for d in json.loads(capsys.readouterr().out)}
     assert set(docs) == {"好.xlsx", "旧格式.xls"}
     assert docs["旧格式.xls"]["valid"] is False and "另存为" in docs["旧格式.xls"]["error"]["message"]
+
+
+def test_issue_list_names_the_leaf_of_a_value_that_is_not_a_number(round_, tmp_path):
+    from xltools.collect import summarize_file
+    path = tmp_path / "文字分值.xlsx"
+    shutil.copy(round_["files"][1], path)
+    wb = openpyxl.load_workbook(path)
+    sheet, ref = next(iter(wb.defined_names["XL_IND_WEIGHT"].destinations))
+    c, r, _, _ = range_boundaries(ref.replace("$", ""))
+    wb[sheet].cell(r, c).value = "五十"  # typed as words over the weight of the first leaf
+    wb.save(path)
+    [issue] = [i for i in summarize_file(path)["issues"] if i["代码"] == "not-a-number"]
+    assert issue["指标"] == "产出指标/数量指标/巡查次数" and issue["单元格"].endswith(str(r))

@@ -209,7 +209,7 @@ def _summarize(path: str, result: api.Result) -> dict[str, Any]:
            "执行率": funding["rate"] if funding is not None else None, "deductions": deductions,
            "错误数": errors, "待补充数": data["stats"]["reviews"], "核对": "", "文件": path,
            "状态": status_of(errors, data["stats"]["reviews"]), "原因": "；".join(reasons)}
-    issues = [_issue_row(path, unit, i) for i in result.report.issues]
+    issues = [_issue_row(path, unit, i, _leaf_at(result)) for i in result.report.issues]
     leaves = []
     form_id = form_title
     if funding is not None:
@@ -270,10 +270,22 @@ def _where(path: str, field: str) -> str:
     return "·".join(x for x in (path, words) if x)
 
 
-def _issue_row(path: str, unit: str, issue: Issue) -> dict[str, Any]:
+def _leaf_at(result: api.Result) -> Callable[[Location], str]:
+    """An issue's cell -> the leaf of its row (a value the reader could not use names only its cell)."""
+    reading = result.reading
+    by_row = {r + 1: k for k, r in reading.rows.items()} if reading is not None and reading.sheet else {}
+
+    def leaf(loc: Location) -> str:
+        m = re.fullmatch(r"\$?[A-Z]+\$?(\d+)", loc.cell or "")
+        return by_row.get(int(m.group(1)), "") if m and loc.sheet == reading.sheet else ""
+    return leaf
+
+
+def _issue_row(path: str, unit: str, issue: Issue, leaf_at: Callable[[Location], str] | None = None) -> dict[str, Any]:
     loc = issue.location
+    where = _where(loc.path, loc.field) or (leaf_at(loc) if leaf_at is not None else "")
     return {"文件": path, "单位": unit, "工作表": loc.sheet or "", "单元格": loc.cell or "",
-            "指标": _where(loc.path, loc.field),
+            "指标": where,
             "代码": issue.code, "级别": issue.label, "问题": issue.title, "说明": issue.message}
 
 
