@@ -369,6 +369,7 @@ def test_summary_workbook_sheets_charts_and_escaping(bureau):
 
 def test_csv_outputs_escape_formulas(bureau):
     paths = csv_paths(bureau["summary_path"])
+    assert not paths.pop("未交").exists()  # no list of units: no 未交
     assert set(paths.values()) <= set(bureau["written"])
     for path in paths.values():
         assert path.read_bytes().startswith(b"\xef\xbb\xbf")
@@ -448,7 +449,7 @@ def test_collect_cli_exit_codes_and_json(bureau, tmp_path, capsys):
     assert out.is_file()
     good = [str(bureau["files"]["园林绿化中心"])]
     assert _main(["collect", *good, "-o", str(tmp_path / "ok.xlsx"), "--quiet", "--csv"]) == 0
-    assert all(p.is_file() for p in csv_paths(tmp_path / "ok.xlsx").values())
+    assert all(p.is_file() for n, p in csv_paths(tmp_path / "ok.xlsx").items() if n != "未交")
     capsys.readouterr()
     assert _main(["collect", "-o", str(tmp_path / "x.xlsx")]) == 2  # no paths
     assert _main(["collect", str(tmp_path / "nothing-here"), "-o", str(tmp_path / "x.xlsx")]) == 2
@@ -650,7 +651,7 @@ def test_summary_workbook_equals_check_json(bureau, capsys):
             assert mine_leaves[leaf["name"]]["重新计算得分"] == leaf["score"]
             assert mine_leaves[leaf["name"]]["分值"] == leaf["weight"]
         assert round(sum(lf["重新计算得分"] for lf in mine_leaves.values()), 2) == scores["total"]
-    assert compared == len(checked) == 10  # five filled, the duplicate, foreign, truncated, empty, the manifest
+    assert compared == len(checked) == 11  # five filled, the duplicate, foreign, truncated, empty, the manifest, .xls
 
 
 def test_summary_charts_are_there_and_count_right(bureau):

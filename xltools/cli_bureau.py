@@ -75,7 +75,7 @@ def register(group: click.Group) -> None:
     @year_option
     @json_option
     @click.option("--csv", "as_csv", is_flag=True,
-                  help="另存三张表为 UTF-8 CSV（与汇总工作簿同目录；以 = + - @ 开头的文字前加 ' ，防止被当作公式）。")
+                  help="另存汇总、未交、问题清单、指标明细为 UTF-8 CSV（与汇总工作簿同目录；以 = + - @ 开头的文字前加 ' ，防止被当作公式）。")
     @workers_option
     @timeout_option
     @quiet_option

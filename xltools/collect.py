@@ -644,7 +644,7 @@ def _csv_cell(value):
 
 def csv_paths(output: str | Path) -> dict[str, Path]:
     output = Path(output)
-    return {name: output.with_name(f"{output.stem}-{name}.csv") for name in ("汇总", "问题清单", "指标明细")}
+    return {name: output.with_name(f"{output.stem}-{name}.csv") for name in ("汇总", "未交", "问题清单", "指标明细")}
 
 
 def write_summary(collection: Collection, output: str | Path, *, csv: bool = False) -> list[Path]:
@@ -657,9 +657,11 @@ def write_summary(collection: Collection, output: str | Path, *, csv: bool = Fal
         raise WorkbookError(f"{output}：文件夹 {output.parent} 不存在，请先创建")
     written = [write_with(output, lambda tmp: _SummaryWriter(collection, tmp).write())]
     if csv:
-        frames = {"汇总": collection.summary, "问题清单": collection.issues, "指标明细": collection.leaves}
+        frames = {"汇总": collection.summary, "未交": collection.missing, "问题清单": collection.issues,
+                  "指标明细": collection.leaves}
         for name, path in csv_paths(output).items():
-            written.append(write_with(path, lambda tmp, f=frames[name]: write_csv(f, tmp)))
+            if frames[name] is not None:  # 未交 only with a list of units
+                written.append(write_with(path, lambda tmp, f=frames[name]: write_csv(f, tmp)))
     return written
 
 
@@ -710,6 +712,7 @@ class _SummaryWriter:
         self._print_sheet(sheets["打印汇总"], s)
         self._table(sheets["汇总"], s)
         self._summary_marks(sheets["汇总"], s)
+        sheets["汇总"].set_header(f"&L{_header_text(self._title())}&R{_header_text(self.counts_line())}")
         if self.c.missing is not None:
             self._table(sheets["未交"], self.c.missing)
             sheets["未交"].set_header(f"&C{_header_text(self._title())}：未交 {len(self.c.missing)} 个单位")
