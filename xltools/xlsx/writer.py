@@ -116,8 +116,10 @@ class _Writer:
                                   ("code_label", "单位编码", self.st.label), ("code", self.filing.code, self.st.input_text),
                                   ("year_label", "年度", self.st.label)):
             first, last = L.info_span(part)
-            if first == last:
+            if first == last and text:
                 ws.write_string(r, first, text, style)
+            elif first == last:  # no 单位编码 yet: a blank input cell
+                ws.write_blank(r, first, None, style)
             else:
                 ws.merge_range(r, first, r, last, text, style)
         year = self.filing.year
