@@ -209,7 +209,8 @@ def _summarize(path: str, result: api.Result) -> dict[str, Any]:
            "执行率": funding["rate"] if funding is not None else None, "deductions": deductions,
            "错误数": errors, "待补充数": data["stats"]["reviews"], "核对": "", "文件": path,
            "状态": status_of(errors, data["stats"]["reviews"]), "原因": "；".join(reasons)}
-    issues = [_issue_row(path, unit, i, _leaf_at(result)) for i in result.report.issues]
+    leaf_at = _leaf_at(result)
+    issues = [_issue_row(path, unit, i, leaf_at) for i in result.report.issues]
     leaves = []
     form_id = form_title
     if funding is not None:
