@@ -377,14 +377,15 @@ def reduce_rows(rows: list[dict[str, Any]], roster: Roster | None = None, year: 
         for name, _ in row["deductions"]:
             if name not in groups:
                 groups.append(name)
+    sort_groups = []
     for i, row in enumerate(summary):
         found = dict(row.pop("deductions"))
         for name in groups:
             row[DEDUCTION + name] = found.get(name)
-        row["_i"] = i
-        row["_group"] = round_.group(i, row)
+        sort_groups.append(round_.group(i, row))
     columns = SUMMARY_HEAD + [DEDUCTION + g for g in groups] + SUMMARY_TAIL
-    frame = pd.DataFrame.from_records(summary, columns=[c for c in columns if c != "排名"] + ["_i", "_group"])
+    frame = pd.DataFrame.from_records(summary, columns=[c for c in columns if c != "排名"])
+    frame["_i"], frame["_group"] = range(len(summary)), sort_groups
     for name in ("年度", "错误数", "待补充数"):
         frame[name] = frame[name].astype("Int64")
     for name in ["填报总分", "重新计算总分", "执行率"] + [DEDUCTION + g for g in groups]:
