@@ -85,7 +85,7 @@ def register(group: click.Group) -> None:
 
         无法读取、超时或出错的文件各占一行并写明原因，不影响其他文件。同一单位有多份时以最近保存的为准，
         其余标为“已被替代”。给出 --units 名单时另有“未交”表。--json：每个文件一份与 check --json
-        相同的文档，另加 summary（汇总行，英文键）。
+        相同的文档，另加汇总行（英文键，见说明文档）。
         退出码：0 没有错误（含需补充说明）；1 有文件存在错误或无法读取；2 用法错误。
         """
         from .collect import FAILED_STATES, MISSING, collect, csv_paths, write_summary
