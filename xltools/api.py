@@ -63,7 +63,7 @@ def check_book(book) -> Result:
     """Re-score and check a workbook already read into a :class:`xltools.xlsx.package.Book`
     (from a file, or from the workbook open in Excel through xlwings)."""
     from .xlsx.foreign import read_foreign
-    from .xlsx.formula_checks import formula_issues
+    from .xlsx.formula_checks import fold, formula_issues
     from .xlsx.reader import is_template, read_template
     reading = read_template(book) if is_template(book) else read_foreign(book)
     card = score(reading.filing)
@@ -71,7 +71,7 @@ def check_book(book) -> Result:
     report = replace(report, issues=report.issues + tuple(reading.issues))
     if reading.kind == "template":
         extra = formula_issues(reading, book.sheets[reading.sheet], card)
-        report = replace(report, issues=report.issues + tuple(extra))
+        report = replace(report, issues=fold(report.issues + tuple(extra)))
     return Result(reading.filing, card, replace(report, source=str(book.path)), reading)
 
 

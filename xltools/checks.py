@@ -76,7 +76,7 @@ def check_leaf(r: LeafResult) -> Iterator[Issue]:
                 yield Issue("score-differs-from-rule", "error", Location(where, "score"),
                             f"“{r.leaf.name}”填报{fmt(stated)}分，按规则应得{fmt(r.rule_score)}分（{r.explanation}）；{hint}")
     if r.score < w and not r.reason and r.rule_score is not None:
-        yield Issue("missing-reason", "error", Location(where, "reason"),
+        yield Issue("missing-reason", "review", Location(where, "reason"),
                     f"“{r.leaf.name}”扣了{fmt(w - r.score)}分，请填写偏差原因分析及改进措施")
     if r.target.is_blank and r.leaf.rule.kind == "national" and r.actual.is_number:
         yield Issue("missing-target", "review", Location(where, "target"), f"“{r.leaf.name}”未填写年度指标值")

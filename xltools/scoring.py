@@ -22,6 +22,10 @@ from .parse import BLANK, PERCENT_POINTS_ABOVE, Value, number, parse
 from .rules import Problem, RuleInput
 from .rules.execution import Execution, execution_rate
 
+#: Characters that do not make a 偏差原因 (space, tab, no-break space, full-width space): a reason
+#: of only these is missing, in Python and in the template's formulas (xlsx.formulas.has_text).
+REASON_BLANKS = " \t\u00a0\u3000"
+
 
 @dataclass(frozen=True)
 class LeafResult:
@@ -192,7 +196,7 @@ def score_leaf(path: tuple[str, ...], leaf: Leaf, entry) -> LeafResult:
     # the evaluator's own score: a separate 评价人评分 cell in our templates, else the stated 得分
     manual = stated_number(entry.manual)[0]
     judgement = manual if manual is not None else stated
-    reason = (entry.reason or "").strip(" ")  # like Excel's LEN(TRIM(x))>0: only spaces are blank
+    reason = (entry.reason or "").strip(REASON_BLANKS)  # like the formula's has_text: blanks are no reason
     raw_actual = entry.actual.text if isinstance(entry.actual, Value) else ("" if entry.actual is None else str(entry.actual))
     outcome = leaf.rule.evaluate(RuleInput(leaf.weight, target, actual, judgement, entry.band, raw_actual))
     if any(p.code == "not-a-number" and p.field.startswith("in") for p in problems):

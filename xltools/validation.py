@@ -40,6 +40,7 @@ CODES = {
     "rule-not-reapplied": "无实际完成值，规则无法复核",
     "unparseable-value": "数值无法识别",
     "not-a-number": "应为数字",
+    "number-as-text": "数字写成了文字",
     "unit-mismatch": "单位不一致",
     "direction-mismatch": "指标方向与比较符号不一致",
     "qualitative-band": "定性得分不在所选档次内",

@@ -16,7 +16,7 @@ from functools import lru_cache
 from decimal import Decimal
 
 from ..errors import SpecError, WorkbookError
-from ..model import FUNDING_COLUMNS, SEP, Filing, Form, FundingRow, Group, Leaf, key
+from ..model import FUNDING_COLUMNS, FUNDING_LABELS, SEP, Filing, Form, FundingRow, Group, Leaf, key
 from ..num import dec
 from ..parse import MAX_ABS, parse
 from ..validation import Issue, Location
@@ -24,7 +24,8 @@ from ..rules.national import National
 from ..spec import form_from_dict
 from . import formulas
 from .cellvalues import Cell, Row, cell_value, filing_from_rows
-from .cells import a1
+from .cellvalues import to_cell as typed_cell
+from .cells import a1, span
 from .layout import META_SHEET
 from .package import DEFAULT_LIMITS, Book, CellData, Grid
 
@@ -41,8 +42,25 @@ class Owned:
     row: int
     col: int
     formula: str
-    what: str  # leaf-score | rule-score | derived | total-score | total-weight | grade | rate | fund-score
-    key: str = ""  # the leaf key for leaf cells
+    what: str  # leaf-score | rule-score | derived | blank-score | blank-rule | group-weights | group-score |
+    #            group-deduction | total-score | total-weight | grade | rate | fund-score
+    key: str = ""  # the leaf key for leaf cells, the group key for blank rows and the summary
+    blank: bool = False  # the total and grade formulas show blank: nothing typed yet
+
+
+@dataclass(frozen=True)
+class Typed:
+    """A number typed as text in an input cell (``120件``, ``≥100件``, ``９３％``): read as ``cell``
+    (the number, in the format that shows it); ``op`` is written to the 指标方向 cell when it is blank."""
+
+    row: int
+    col: int
+    text: str
+    cell: Cell
+    label: str  # 年度指标值 / 实际完成值 / 分值 / 评价人评分 / 计算依据 / the funding column
+    name: str  # the indicator (or funding row) the cell belongs to
+    path: str  # the location path of issues on it
+    op: tuple[int, int, str] | None = None  # (row, col, operator) for a blank 指标方向 cell
 
 
 @dataclass
@@ -52,11 +70,16 @@ class Reading:
     filing: Filing
     sheet: str
     rows: dict[str, int] = field(default_factory=dict)  # leaf key -> row
+    row_parents: dict[int, tuple[str, ...]] = field(default_factory=dict)  # table row -> its group path
+    input_cells: list[tuple[int, int]] = field(default_factory=list)
     columns: dict[str, int] = field(default_factory=dict)  # field -> column
     spots: dict[tuple[str, str], tuple[int, int]] = field(default_factory=dict)  # (path, field) -> cell
     owned: list[Owned] = field(default_factory=list)
     group_rows: dict[str, int] = field(default_factory=dict)  # group key -> first row
     issues: list[Issue] = field(default_factory=list)  # input problems only the layout can see
+    typed: list[Typed] = field(default_factory=list)  # numbers typed as text, read for the user
+    sheet_filing: Filing | None = None  # what the sheet's formulas see (text stays text); None: as filing
+    has_inputs: bool = True  # some input cell is filled (the total and grade show only then)
 
     def locate(self, loc: Location) -> Location:
         """Complete a logical location with sheet and cell."""
@@ -103,6 +126,8 @@ def read_template(book: Book) -> Reading:
     base = _without_leaves(form) if national else form
     spec_leaves = {key(p): leaf for p, leaf in form.leaves()}
     rows: list[tuple[tuple[str, ...], Leaf, Row]] = []
+    sheet_rows: list[tuple[tuple[str, ...], Leaf, Row]] = []
+    inputs: list[tuple[int, int]] = []  # cells whose filling makes the total show
     parent: tuple[str, ...] | None = None
     seen: set[str] = set()
     for r in range(first, min(last, grid.max_row) + 1):  # a name spanning a whole column: stop at the last cell
@@ -115,8 +140,19 @@ def read_template(book: Book) -> Reading:
             reading.group_rows.setdefault(key(parent), r)
         elif parent is None:
             continue
-        leaf, row = _row(grid, r, col, parent, cell_key, spec_leaves, national)
+        reading.row_parents[r] = parent
+        spec = spec_leaves.get(cell_key) if cell_key and not cell_key.endswith(SEP) else None
+        derived_formula = spec is not None and spec.derive is not None and grid.get(r, col["actual"]).formula is not None
+        derived_typed = (spec is not None and spec.derive is not None and not derived_formula
+                         and all(grid.value(r, col[k]) in (None, "") for k in ("in1", "in2") if k in col))
+        fixed = spec is not None and not national
+        inputs.extend((r, col[k]) for k in (("manual", "in1", "in2") if fixed else ("target", "weight", "manual"))
+                      if k in col)
+        if not derived_formula:
+            inputs.append((r, col["actual"]))
+        leaf, row, sheet_row = _row(grid, r, col, parent, cell_key, spec_leaves, national, derived_typed)
         if leaf is None:
+            _own_blank_row(reading, r, col, key(parent + ("",)))
             continue
         name = leaf.name
         n = 2
@@ -124,15 +160,22 @@ def read_template(book: Book) -> Reading:
             name = f"{leaf.name}（{n}）"
             n += 1
         if name != leaf.name:
-            leaf = Leaf(name=name, weight=leaf.weight, rule=leaf.rule)
-        seen.add(key(parent + (name,)))
-        reading.rows[key(parent + (name,))] = r
-        rows.append((parent, leaf, row))
-        derived_typed = (leaf.derive is not None and grid.get(r, col["actual"]).formula is None
-                         and all(grid.value(r, col[k]) in (None, "") for k in ("in1", "in2") if k in col))
-        _own_row(reading, grid, r, col, leaf, key(parent + (name,)), derived_typed)
-        reading.issues.extend(_typed_issues(grid, r, col, leaf, sheet_name))
-    funding = _funding(book, grid, reading) if form.funding is not None else {}
+            leaf = Leaf(name=name, weight=leaf.weight, rule=leaf.rule, target=leaf.target, note=leaf.note,
+                        standard=leaf.standard, source=leaf.source, derive=leaf.derive)
+        leaf_key = key(parent + (name,))
+        seen.add(leaf_key)
+        reading.rows[leaf_key] = r
+        if sheet_row is not row:
+            reading.typed.extend(_typed_cells(grid, r, col, leaf, leaf_key, row, sheet_row, fixed))
+            sheet_row = replace(sheet_row, name=name)
+        rows.append((parent, leaf, replace(row, name=name)))
+        sheet_rows.append((parent, _sheet_leaf(leaf, sheet_row), sheet_row))
+        _own_row(reading, grid, r, col, leaf, leaf_key, derived_typed)
+        reading.issues.extend(_typed_issues(grid, r, col, leaf, leaf_key, sheet_name))
+    funding, sheet_funding = _funding(book, grid, reading) if form.funding is not None else ({}, {})
+    inputs.extend(reading.spots[k] for k in reading.spots if k[0] == "资金情况" and "." in k[1])
+    reading.has_inputs = any(grid.value(r, c) is not None for r, c in inputs)
+    reading.input_cells = inputs
     unit = grid.text(*_cell(book, "XL_UNIT")) if "XL_UNIT" in book.names else ""
     year = _year(grid.value(*_cell(book, "XL_YEAR"))) if "XL_YEAR" in book.names else None
     goal = tuple(grid.text(*_cell(book, n)) if n in book.names else "" for n in ("XL_GOAL_PLANNED", "XL_GOAL_ACHIEVED"))
@@ -140,6 +183,11 @@ def read_template(book: Book) -> Reading:
     if "XL_CODE" in book.names:  # templates before 单位编码 have none
         filing = replace(filing, code=grid.text(*_cell(book, "XL_CODE")))
     reading.filing = _stated_totals(book, grid, reading, filing, first, last, col)
+    if reading.typed:
+        sheet = filing_from_rows(base, sheet_rows, unit=unit, year=year, funding=sheet_funding, goal=goal)  # type: ignore[arg-type]
+        reading.sheet_filing = replace(sheet, **{k: getattr(reading.filing, k) for k in (
+            "stated_total", "stated_grade", "stated_rate", "stated_funding_score")})
+    _own_summary(book, reading, col)
     return reading
 
 
@@ -193,7 +241,7 @@ def _year(value) -> int | None:
     return year if 1900 < year < 2200 else None
 
 
-def read_cell(data: CellData) -> Cell:
+def to_cell(data: CellData) -> Cell:
     """A workbook cell as a template Cell: numbers as Decimal (exact repr of the float)."""
     value = data.value
     if isinstance(value, bool):
@@ -224,18 +272,20 @@ def _stated(value):
     return value
 
 
-def _row(grid: Grid, r: int, col, parent, cell_key, spec_leaves, national) -> tuple[Leaf | None, Row]:
+def _row(grid: Grid, r: int, col, parent, cell_key, spec_leaves, national,
+         derived_typed: bool = False) -> tuple[Leaf | None, Row, Row]:
+    """The leaf of row ``r`` and its cells twice: as Python reads them (numbers typed as text read
+    as numbers) and as the sheet's formulas see them (text stays text); the same object when equal."""
     get = lambda k: grid.get(r, col[k]) if k in col else CellData()  # noqa: E731
     name = grid.text(r, col["l3"])
     spec = spec_leaves.get(cell_key) if cell_key and not cell_key.endswith(SEP) else None
-    weight_cell = get("weight")
-    weight = _number(weight_cell)
+    weight = _number(get("weight"))
     values = [get(k).value for k in ("target", "actual", "manual", "reason", "in1", "in2")]
     if spec is not None and not national:
         leaf = spec
     else:
-        if not name and weight is None and all(v in (None, "") for v in values):
-            return None, Row(key=cell_key)
+        if not name and weight is None and all(v in (None, "") for v in values) and get("weight").value in (None, ""):
+            return None, Row(key=cell_key), Row(key=cell_key)
         rule = spec.rule if spec is not None else National()
         leaf = Leaf(name=name or f"第{r + 1}行", weight=weight if weight is not None else Decimal(0), rule=rule)
     derived = spec.derive if spec is not None else None
@@ -247,33 +297,162 @@ def _row(grid: Grid, r: int, col, parent, cell_key, spec_leaves, national) -> tu
     if score.formula is None and score.value is not None:  # a number typed over the formula
         stated = _stated(score.value)
     reason = grid.text(r, col["reason"]) if "reason" in col else ""
-    return leaf, Row(key=cell_key, name=leaf.name, weight=leaf.weight, op=grid.text(r, col["op"]),
-                     target=read_cell(get("target")), actual=Cell() if derived else read_cell(get("actual")),
-                     manual=_number(get("manual")), reason=reason, band=grid.text(r, col["band"]) if "band" in col else "",
-                     inputs=(read_cell(get("in1")), read_cell(get("in2"))), stated=stated)
+    op = grid.text(r, col["op"])
+    actual = Cell() if derived is not None and not derived_typed else to_cell(get("actual"))
+    sheet = Row(key=cell_key, name=leaf.name, weight=leaf.weight, op=op, target=to_cell(get("target")),
+                actual=actual, manual=_number(get("manual")), reason=reason,
+                band=grid.text(r, col["band"]) if "band" in col else "",
+                inputs=(to_cell(get("in1")), to_cell(get("in2"))), stated=stated)
+    # numbers typed as text, in cells whose rule reads numbers
+    numeric = not leaf.rule.judged and leaf.rule.kind != "checklist" and op.strip() != "定性" and not (
+        isinstance(leaf.rule, National) and leaf.rule.direction == "定性")
+    read: dict = {}
+    fixed = spec is not None and not national
+    if numeric and not fixed:
+        target = read_text(get("target"), op=op.strip(), target=True)
+        if target is not None:
+            read["target"] = target
+            value = parse(get("target").value)
+            if value.op and not op.strip():
+                read["op"] = value.op
+    if numeric and (derived is None or derived_typed):
+        read["actual"] = read_text(get("actual"))
+    if not fixed:
+        weight_cell = read_text(get("weight"))
+        if weight_cell is not None:
+            read["weight"] = weight_cell.value
+    manual = read_text(get("manual"))
+    if manual is not None:
+        read["manual"] = manual.value
+    if derived is not None:
+        ins = tuple(read_text(get(k)) or c for k, c in zip(("in1", "in2"), sheet.inputs))
+        if ins != sheet.inputs:
+            read["inputs"] = ins
+    read = {k: v for k, v in read.items() if v is not None}
+    if not read:
+        return leaf, sheet, sheet
+    row = replace(sheet, **read)
+    if "weight" in read:
+        leaf = replace(leaf, weight=read["weight"])
+        row = replace(row, weight=read["weight"])
+    return leaf, row, sheet
+
+
+#: operators the formulas treat alike (> scores like ≥, < like ≤)
+_OP_CLASS = {"≥": "≥", ">": "≥", "≤": "≤", "<": "≤", "=": "="}
+
+
+def read_text(data: CellData, *, op: str = "", target: bool = False) -> Cell | None:
+    """A number typed as text (``120件``, ``≥100件``, ``９３％``) as the cell should hold it, or None
+    when the cell is not such text.  The unit must be the one the cell's format shows (or the format
+    shows none); an operator only in a 年度指标值, agreeing with the 指标方向 cell when that is set."""
+    if not isinstance(data.value, str) or data.formula is not None or data.error:
+        return None
+    value = parse(data.value)
+    if not value.is_number:
+        return None
+    if value.op and (not target or (op and _OP_CLASS.get(op) != _OP_CLASS.get(value.op))):
+        return None
+    shown = _format_unit(data.fmt)
+    if value.ratio and shown and "%" not in data.fmt:
+        return None
+    if value.unit and not value.ratio and shown and value.unit != shown:
+        return None
+    return typed_cell(data.value)
+
+
+def _format_unit(fmt: str) -> str:
+    """The unit a number format shows: 0"件" -> 件, 0% -> %, General -> ""."""
+    quoted = "".join(part for i, part in enumerate(fmt.split('"')) if i % 2)
+    return quoted or ("%" if "%" in fmt else "")
+
+
+_LABELS = {"target": "年度指标值", "actual": "实际完成值", "weight": "分值", "manual": "评价人评分",
+           "in1": "计算依据1", "in2": "计算依据2"}
+
+
+def _typed_cells(grid: Grid, r: int, col, leaf: Leaf, leaf_key: str, row: Row, sheet: Row, fixed: bool) -> list[Typed]:
+    out = []
+    for k, label in _LABELS.items():
+        if k not in col:
+            continue
+        data = grid.get(r, col[k])
+        if not isinstance(data.value, str):
+            continue
+        if k in ("in1", "in2"):
+            i = int(k[-1]) - 1
+            got = row.inputs[i] if row.inputs[i] is not sheet.inputs[i] else None
+        elif k in ("weight", "manual"):
+            got = typed_cell(data.value) if getattr(row, k) != getattr(sheet, k) else None
+        else:
+            got = getattr(row, k) if getattr(row, k) is not getattr(sheet, k) else None
+        if got is None:
+            continue
+        op = (r, col["op"], row.op) if k == "target" and row.op != sheet.op else None
+        out.append(Typed(r, col[k], data.value, got, label, leaf.name, leaf_key, op))
+    return out
+
+
+def _sheet_leaf(leaf: Leaf, sheet: Row) -> Leaf:
+    """The leaf as the sheet sees it: a weight typed as text is no weight to the formulas."""
+    weight = sheet.weight if sheet.weight is not None else Decimal(0)
+    return leaf if leaf.weight == weight else replace(leaf, weight=weight)
 
 
 def _own_row(reading: Reading, grid: Grid, r: int, col, leaf: Leaf, leaf_key: str, derived_typed: bool) -> None:
     reading.owned.append(Owned(r, col["score"], formulas.counted_score(col, r), "leaf-score", leaf_key))
     if "rule_score" in col and "manual" in col:
         reading.owned.append(Owned(r, col["rule_score"], formulas.rule_score(leaf.rule, col, r), "rule-score", leaf_key))
-    if leaf.derive is not None and "in1" in col and "in2" in col and not derived_typed:
+    if leaf.derive is not None and "in1" in col and "in2" in col:  # a rate typed over it is read, and an error
         reading.owned.append(Owned(r, col["actual"], formulas.derived_actual(leaf.derive, col, r), "derived", leaf_key))
 
 
-def _typed_issues(grid: Grid, r: int, col, leaf: Leaf, sheet: str) -> list[Issue]:
-    """Numbers typed as text, which the formulas cannot use, and percent/plain mix-ups."""
+def _own_blank_row(reading: Reading, r: int, col, group_key: str) -> None:
+    """A row with no indicator still holds our formulas: scores of 0, and a number typed there is an error."""
+    reading.owned.append(Owned(r, col["score"], formulas.counted_score(col, r), "blank-score", group_key))
+    if "rule_score" in col and "manual" in col:
+        reading.owned.append(Owned(r, col["rule_score"], formulas.rule_score(National(), col, r), "blank-rule",
+                                   group_key))
+
+
+def _own_summary(book: Book, reading: Reading, col) -> None:
+    """The 得分汇总 block: per 一级/二级 group, 明细分值合计, 得分 and 扣分 over the group's rows."""
+    if "XL_SUMMARY" not in book.names:
+        return
+    _, first, c0, last, _ = book.names["XL_SUMMARY"]
+    grid = book.sheets[reading.sheet]
+    groups = [key(p) for p, g in reading.filing.form.groups() if len(p) <= 2]
+    spans: dict[str, list[int]] = {}
+    for r, parent in reading.row_parents.items():
+        for n in (1, 2):
+            if len(parent) >= n:
+                spans.setdefault(key(parent[:n]), []).append(r)
+    fixed_c = col["l3"] + 1
+    weights_c, score_c, deduction_c = fixed_c + 1, fixed_c + 2, fixed_c + 3
+    for i, group_key in enumerate(groups):
+        r = first + i
+        if r > last or group_key not in spans:
+            break
+        rows = spans[group_key]
+        a, b = min(rows), max(rows)
+        fixed, wsum, sco = a1(r, fixed_c), a1(r, weights_c), a1(r, score_c)
+        reading.spots.setdefault((group_key, "summary"), (r, score_c))
+        reading.owned.append(Owned(r, weights_c, f"=ROUND(SUM({span(a, col['weight'], b, col['weight'])}),2)",
+                                   "group-weights", group_key))
+        reading.owned.append(Owned(r, score_c, f"=ROUND(SUM({span(a, col['score'], b, col['score'])}),2)",
+                                   "group-score", group_key))
+        reading.owned.append(Owned(r, deduction_c, f"=ROUND(IF(ISNUMBER({fixed}),{fixed},{wsum})-{sco},2)",
+                                   "group-deduction", group_key))
+
+
+def _typed_issues(grid: Grid, r: int, col, leaf: Leaf, leaf_key: str, sheet: str) -> list[Issue]:
+    """Values the formulas cannot use that the layout alone sees: error values pasted as values,
+    huge numbers, a weight typed as text that is no number, percent/plain mix-ups."""
     out = []
     name = leaf.name
-    where = lambda c: Location("", "", sheet, a1(r, col[c]))  # noqa: E731
+    where = lambda c: Location(leaf_key, c, sheet, a1(r, col[c]))  # noqa: E731
     target, actual, weight = grid.get(r, col["target"]), grid.get(r, col["actual"]), grid.get(r, col["weight"])
-    if isinstance(target.value, str) and isinstance(leaf.rule, National) and parse(target.value).is_number:
-        value = parse(target.value)
-        hint = f"在“指标方向”选“{value.op}”，" if value.op else ""
-        out.append(Issue("not-a-number", "error", where("target"),
-                         f"“{name}”年度指标值写成了文字“{target.value}”，公式无法按数字计分；请{hint}在年度指标值中只填数字"
-                         f"{parse(target.value).display().lstrip(value.op or '')}"))
-    if isinstance(weight.value, str) and weight.value.strip():
+    if isinstance(weight.value, str) and weight.value.strip() and read_text(weight) is None:
         out.append(Issue("not-a-number", "error", where("weight"),
                          f"“{name}”分值写成了文字“{weight.value}”，按0分计；请只填数字"))
     for c, label in (("target", "年度指标值"), ("actual", "实际完成值"), ("manual", "评价人评分"), ("in1", "计算依据"),
@@ -294,18 +473,25 @@ def _typed_issues(grid: Grid, r: int, col, leaf: Leaf, sheet: str) -> list[Issue
     return out
 
 
-def _funding(book: Book, grid: Grid, reading: Reading) -> dict[str, FundingRow]:
-    out = {}
+def _funding(book: Book, grid: Grid, reading: Reading) -> tuple[dict[str, FundingRow], dict[str, FundingRow]]:
+    """The funding block as Python reads it (amounts typed as text read) and as the formulas see it."""
+    out, sheet = {}, {}
     for row_name in ("total", "fiscal", "carryover", "other"):
-        values = {}
+        values, seen = {}, {}
         for column in FUNDING_COLUMNS:
             name = f"XL_FUND_{row_name.upper()}_{column.upper()}"
             if name not in book.names:
                 continue
             r, c = _cell(book, name)
             reading.spots[("资金情况", f"{row_name}.{column}")] = (r, c)
-            values[column] = cell_value(read_cell(grid.get(r, c)))
-        out[row_name] = FundingRow(**values)
+            data = grid.get(r, c)
+            seen[column] = cell_value(to_cell(data))
+            read = read_text(data)
+            values[column] = cell_value(read) if read is not None else seen[column]
+            if read is not None:
+                reading.typed.append(Typed(r, c, data.value, read, FUNDING_COLUMNS[column], FUNDING_LABELS[row_name],
+                                           "资金情况"))
+        out[row_name], sheet[row_name] = FundingRow(**values), FundingRow(**seen)
     if all(n in book.names for n in ("XL_FUND_RATE", "XL_FUND_SCORE", "XL_FUND_WEIGHT", "XL_FUND_TOTAL_BUDGET",
                                      "XL_FUND_TOTAL_SPENT")):
         budget, spent = _cell(book, "XL_FUND_TOTAL_BUDGET"), _cell(book, "XL_FUND_TOTAL_SPENT")
@@ -314,7 +500,7 @@ def _funding(book: Book, grid: Grid, reading: Reading) -> dict[str, FundingRow]:
         reading.spots[("资金情况", "score")] = score
         reading.owned.append(Owned(*rate, formulas.execution_rate(budget, spent), "rate"))
         reading.owned.append(Owned(*score, formulas.execution_score(weight, budget, spent), "fund-score"))
-    return out
+    return out, sheet
 
 
 def _stated_totals(book: Book, grid: Grid, reading: Reading, filing: Filing, first, last, col) -> Filing:
@@ -329,7 +515,9 @@ def _stated_totals(book: Book, grid: Grid, reading: Reading, filing: Filing, fir
             continue
         r, c = _cell(book, name)
         reading.spots[("总分", fld)] = (r, c)
-        reading.owned.append(Owned(r, c, formulas.column_sum(col[column], first, last, plus), what))
+        inputs = formulas.input_ranges(reading.input_cells) if what == "total-score" else None
+        reading.owned.append(Owned(r, c, formulas.column_sum(col[column], first, last, plus, inputs), what,
+                                   blank=not reading.has_inputs))
         cell = grid.get(r, c)
         if stated_attr and cell.formula is None and cell.value is not None:
             changes[stated_attr] = _stated(cell.value)
@@ -337,7 +525,8 @@ def _stated_totals(book: Book, grid: Grid, reading: Reading, filing: Filing, fir
         r, c = _cell(book, "XL_GRADE")
         reading.spots[("总分", "grade")] = (r, c)
         total_ref = a1(*_cell(book, "XL_TOTAL_SCORE"))
-        reading.owned.append(Owned(r, c, formulas.grade(filing.form.grades, total_ref), "grade"))
+        reading.owned.append(Owned(r, c, formulas.grade(filing.form.grades, total_ref), "grade",
+                                   blank=not reading.has_inputs))
         cell = grid.get(r, c)
         if cell.formula is None and cell.value:
             changes["stated_grade"] = str(cell.value)

@@ -24,7 +24,7 @@ from ..rules.national import National
 from ..scoring import Scorecard, score
 from ..spec import form_to_dict
 from . import formulas, styles
-from .cells import a1, a1_row_abs, span, span_abs, sheet_ref
+from .cells import a1, a1_row_abs, rowcol, span, span_abs, sheet_ref
 from .fastsheet import FastSheet
 from .cellvalues import Cell, Row, filing_from_rows, funding_cells, row_for
 from ..derive import UNDEFINED
@@ -70,6 +70,13 @@ _EPOCH = _dt.datetime(2024, 1, 1, 0, 0, 0)
 def _title(filing: Filing) -> str:
     year = f"{filing.year}年度" if filing.year else "＿＿＿＿年度"
     return f"{year}{filing.form.title}"
+
+
+def _sqref(cells: list[str]) -> str:
+    """A1 cells as a space-separated list of column runs, first the top-left one (relative formulas
+    of a multi-range rule are written for its first cell)."""
+    pairs = [rowcol(x) for x in cells]
+    return formulas.input_ranges(pairs).replace("$", "").replace(",", " ")
 
 
 class _Writer:
@@ -298,14 +305,12 @@ class _Writer:
         ws.data_validation(first, c("band"), last, c("band"), {
             "validate": "list", "source": [b[0] for b in BANDS], "input_title": "定性档次",
             "input_message": "定性指标选择达成程度；评价人评分应在该档范围内", "error_message": "请从下拉列表选择"})
-        ws.data_validation(first, c("target"), last, c("actual"), {
-            "validate": "any", "input_title": "年度指标值 / 实际完成值",
-            "input_message": "定量指标填数字（百分比直接输入如 95%），比较方向在“指标方向”栏选择；定性指标填文字"})
+        self._number_inputs()
         # marks: points lost with no reason; a manual score above the weight; a score outside its band
         g = a1(first, c("actual"))
         filled = f'OR(ISNUMBER({g}),AND(ISTEXT({g}),{g}<>"{UNDEFINED}",LEN(TRIM({g}))>0),ISNUMBER({m}))'
         ws.conditional_format(first, c("reason"), last, c("reason"), {
-            "type": "formula", "criteria": f"=AND(ISNUMBER({s}),ISNUMBER({w}),{s}<{w},LEN(TRIM({j}))=0,{filled})",
+            "type": "formula", "criteria": f"=AND(ISNUMBER({s}),ISNUMBER({w}),{s}<{w},NOT({formulas.has_text(j)}),{filled})",
             "format": st.cf_warn})
         ws.conditional_format(first, c("manual"), last, c("manual"), {
             "type": "formula", "criteria": f"=AND(ISNUMBER({m}),ISNUMBER({w}),{m}>{w})", "format": st.cf_error})
@@ -313,6 +318,71 @@ class _Writer:
                 f'AND({m}>={w}*0.6,{m}<{w}*0.8),AND({m}>=0,{m}<{w}*0.6)))')
         ws.conditional_format(first, c("manual"), last, c("manual"), {
             "type": "formula", "criteria": f'=AND({band}<>"",ISNUMBER({m}),NOT({cond}))', "format": st.cf_error})
+
+    def _number_inputs(self):
+        """Cells whose rule reads a number: a data validation stops text at typing time (a national
+        row only while its 指标方向 is not 定性), and a mark shows text that got in anyway (pasted):
+        the formulas cannot read "120件", Python can — ``xltools score`` rewrites it to 120."""
+        ws, L, st = self.ws, self.L, self.st
+        c = L.c
+        national, fixed, free = [], [], []  # target/actual cells of national rows; numeric fixed rows; other numbers
+        for slot in L.slots:
+            r, leaf, row = slot.row, slot.leaf, self.cells[slot.row]
+            derived_formula = leaf is not None and leaf.derive is not None and row.actual.value is None
+            is_fixed = leaf is not None and slot.key in self.spec_leaves
+            if not is_fixed:
+                national += [a1(r, c("target"))] + ([] if derived_formula else [a1(r, c("actual"))])
+                free.append(a1(r, c("weight")))
+            elif not leaf.rule.judged and leaf.rule.kind != "checklist" and not derived_formula and not (
+                    isinstance(leaf.rule, National) and leaf.rule.direction == "定性"):
+                fixed.append(a1(r, c("actual")))
+            free.append(a1(r, c("manual")))
+        message = {"input_title": "年度指标值 / 实际完成值", "error_title": "请只填数字",
+                   "input_message": "定量指标只填数字，单位已由格式显示（百分比直接输入如 95%），比较方向在“指标方向”栏选择；"
+                                    "定性指标先在“指标方向”选“定性”，再填文字",
+                   "error_message": "这里只能填数字，单位已由格式显示（百分比直接输入如 95%）。定性指标请先在“指标方向”选择“定性”再填文字。"}
+        for cells, rule, mark in ((national, '=OR(ISNUMBER({0}),${1}="定性")', '=AND(ISTEXT({0}),${1}<>"定性")'),
+                                  (fixed, "=ISNUMBER({0})", "=ISTEXT({0})")):
+            if not cells:
+                continue
+            r0, c0 = min((rowcol(x) for x in cells), key=lambda rc: (rc[1], rc[0]))
+            first = a1(r0, c0)
+            op_ref = a1(r0, c("op"))
+            ws.data_validation(r0, c0, r0, c0, {"validate": "custom", "value": rule.format(first, op_ref)[1:],
+                                                "multi_range": _sqref(cells), **message})
+            ws.conditional_format(r0, c0, r0, c0, {"type": "formula", "criteria": mark.format(first, op_ref),
+                                                   "multi_range": _sqref(cells), "format": st.cf_warn})
+        if free:
+            r0, c0 = min((rowcol(x) for x in free), key=lambda rc: (rc[1], rc[0]))
+            ws.conditional_format(r0, c0, r0, c0, {"type": "formula", "criteria": f"=ISTEXT({a1(r0, c0)})",
+                                                   "multi_range": _sqref(free), "format": st.cf_warn})
+
+    def input_cells(self) -> list[tuple[int, int]]:
+        """The cells whose filling makes the total show (the reader lists the same ones)."""
+        L, c = self.L, self.L.c
+        out = []
+        for slot in L.slots:
+            r, leaf, row = slot.row, slot.leaf, self.cells[slot.row]
+            fixed = leaf is not None and slot.key in self.spec_leaves
+            out += [(r, c(k)) for k in (("manual", "in1", "in2") if fixed else ("target", "weight", "manual"))]
+            if not (leaf is not None and leaf.derive is not None and row.actual.value is None):
+                out.append((r, c("actual")))
+        for name in L.funding_rows:
+            out += [L.funding_cell(name, column) for column in FUNDING_COLUMNS]
+        return out
+
+    def has_inputs(self) -> bool:
+        L, c = self.L, self.L.c
+        values = []
+        for slot in L.slots:
+            r, leaf, row = slot.row, slot.leaf, self.cells[slot.row]
+            fixed = leaf is not None and slot.key in self.spec_leaves
+            values += [row.manual, *(x.value for x in row.inputs)] if fixed else [row.target.value, row.weight, row.manual]
+            if not (leaf is not None and leaf.derive is not None and row.actual.value is None):
+                values.append(row.actual.value)
+        for row in self.funding.values():
+            values += [getattr(row, column) for column in FUNDING_COLUMNS]
+        return any(v not in (None, "") for v in values)
 
     # -- totals -------------------------------------------------------------------------------
     def _total(self):
@@ -330,13 +400,15 @@ class _Writer:
         leaf_weights = sum((self._row_weight(s) for s in L.slots), ZERO)
         ws.write_formula(r, c("weight"), formulas.column_sum(c("weight"), first, last, fund_w), st.formula_bold,
                          float(round2(fund_weight + leaf_weights)))
-        ws.write_formula(r, c("score"), formulas.column_sum(c("score"), first, last, fund_s), st.formula_bold,
-                         float(round2(fund_score + sum((x.score for x in card.leaves), ZERO))))
+        shown = self.has_inputs()  # a blank template shows a blank 总分 and 等级
+        ws.write_formula(r, c("score"), formulas.column_sum(c("score"), first, last, fund_s,
+                                                            formulas.input_ranges(self.input_cells())),
+                         st.formula_bold, float(round2(fund_score + sum((x.score for x in card.leaves), ZERO))) if shown else "")
         total = a1(r, c("score"))
         grade = formulas.grade(self.filing.form.grades, total)
         for col in range(c("score") + 1, L.last_print_col):
             ws.write_blank(r, col, None, st.formula_bold)
-        ws.write_formula(r, L.last_print_col, grade, st.grade, card.grade)
+        ws.write_formula(r, L.last_print_col, grade, st.grade, card.grade if shown else "")
         tw = a1(r, c("weight"))
         ws.conditional_format(r, c("weight"), r, c("weight"), {
             "type": "formula", "criteria": f"=AND(ROUND({tw},2)<>{fmt(self.filing.form.total)},{self._any_weight()})",
