@@ -6,6 +6,8 @@ intact.  Every leaf formula comes from the leaf's rule object (:mod:`xltools.rul
 """
 from __future__ import annotations
 
+import re
+
 from ..derive import Derivation
 from ..model import Grades
 from ..num import fmt
@@ -99,5 +101,9 @@ def normalize(formula: str | None) -> str:
         return ""
     parts = formula.strip().lstrip("=").split('"')
     for i in range(0, len(parts), 2):  # even parts are outside string literals
-        parts[i] = parts[i].replace(" ", "").replace("$", "").upper()
+        parts[i] = _ONE_CELL.sub(r"\1", parts[i].replace(" ", "").replace("$", "").upper())
     return '"'.join(parts)
+
+
+#: "H11:H11" (what a range becomes when rows around it are deleted) is "H11"
+_ONE_CELL = re.compile(r"\b([A-Z]{1,3}[0-9]+):\1\b")

@@ -148,7 +148,7 @@ def read_template(book: Book) -> Reading:
         fixed = spec is not None and not national
         inputs.extend((r, col[k]) for k in (("manual", "in1", "in2") if fixed else ("target", "weight", "manual"))
                       if k in col)
-        if not derived_formula:
+        if spec is None or spec.derive is None:  # a derived rate is counted through its figures
             inputs.append((r, col["actual"]))
         leaf, row, sheet_row = _row(grid, r, col, parent, cell_key, spec_leaves, national, derived_typed)
         if leaf is None:

@@ -365,7 +365,7 @@ class _Writer:
             r, leaf, row = slot.row, slot.leaf, self.cells[slot.row]
             fixed = leaf is not None and slot.key in self.spec_leaves
             out += [(r, c(k)) for k in (("manual", "in1", "in2") if fixed else ("target", "weight", "manual"))]
-            if not (leaf is not None and leaf.derive is not None and row.actual.value is None):
+            if leaf is None or leaf.derive is None:  # a derived rate is counted through its figures
                 out.append((r, c("actual")))
         for name in L.funding_rows:
             out += [L.funding_cell(name, column) for column in FUNDING_COLUMNS]
@@ -378,7 +378,7 @@ class _Writer:
             r, leaf, row = slot.row, slot.leaf, self.cells[slot.row]
             fixed = leaf is not None and slot.key in self.spec_leaves
             values += [row.manual, *(x.value for x in row.inputs)] if fixed else [row.target.value, row.weight, row.manual]
-            if not (leaf is not None and leaf.derive is not None and row.actual.value is None):
+            if leaf is None or leaf.derive is None:
                 values.append(row.actual.value)
         for row in self.funding.values():
             values += [getattr(row, column) for column in FUNDING_COLUMNS]
