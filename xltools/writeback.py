@@ -5,6 +5,9 @@ by :mod:`xltools.excel.apply`).  Pure: no I/O; both appliers only carry it out.
 * :class:`Restore`: formula cells xltools owns that lost their formula or hold a stale cached
   value — the formula, and Python's value as its cached value.  Foreign layouts get none: the
   unit's own numbers stay; recomputed values go into the notes and the result sheet only.
+* :class:`Rewrite`: input cells whose value becomes a number — a number typed as text (``120件``)
+  becomes the number it was read as (in the cell's own format), a weight the form fixes comes
+  back — so the sheet's formulas agree with Python from then on.
 * :class:`Mark`: every cell with issues gets a fill by its worst severity
   (:data:`xltools.validation.SEVERITY_FILLS`) and a note whose xltools part starts with
   :data:`MARKER` (a note the cell had before stays above it).
@@ -65,6 +68,19 @@ class Restore:
 
 
 @dataclass(frozen=True)
+class Rewrite:
+    """An input cell (0-based row/col) to hold ``value`` (a number, or the 指标方向 read from a text)."""
+    sheet: str
+    row: int
+    col: int
+    value: object
+
+    @property
+    def cell(self) -> str:
+        return a1(self.row, self.col)
+
+
+@dataclass(frozen=True)
 class Mark:
     sheet: str
     cell: str
@@ -109,6 +125,7 @@ class ResultTable:
 class WriteBack:
     """The whole plan; ``old_marks`` (sheet, cell) -> original fill, from the previous record."""
     restores: list[Restore] = field(default_factory=list)
+    rewrites: list[Rewrite] = field(default_factory=list)
     marks: list[Mark] = field(default_factory=list)
     old_marks: dict[tuple[str, str], str] = field(default_factory=dict)
     issues: tuple[Issue, ...] = ()
@@ -153,6 +170,7 @@ def plan(result, book=None) -> WriteBack:
     """What to write back for ``result`` (a checked workbook) into ``book`` (what it was read from)."""
     out = WriteBack(old_marks=previous_marks(book))
     out.restores = restores(result, book)
+    out.rewrites = rewrites(result)
     out.issues = tuple(sorted(result.report.issues, key=_order(book)))
     out.marks = marks(result)
     out.summary = summary(result)
@@ -173,6 +191,18 @@ def restores(result, book) -> list[Restore]:
         out.append(Restore(reading.sheet, owned.row, owned.col, owned.formula,
                            float(value) if isinstance(value, Decimal) else value,
                            cell.value if cell is not None else None, cell is None or cell.formula is None))
+    return out
+
+
+def rewrites(result) -> list[Rewrite]:
+    reading = result.reading
+    if reading is None or reading.kind != "template":
+        return []
+    out = [Rewrite(reading.sheet, r, c, float(result.card.leaf(path).weight)) for r, c, path, _ in reading.fixed_changed]
+    for t in reading.typed:
+        out.append(Rewrite(reading.sheet, t.row, t.col, float(t.cell.value)))
+        if t.op:
+            out.append(Rewrite(reading.sheet, *t.op))
     return out
 
 

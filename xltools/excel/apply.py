@@ -100,6 +100,13 @@ def restore_formulas(session: Session, restores: list[W.Restore]) -> list[W.Rest
     return done
 
 
+def rewrite_values(session: Session, rewrites: list[W.Rewrite]) -> list[W.Rewrite]:
+    """Numbers typed as text become numbers (the cell keeps its format); returns those."""
+    for r in rewrites:
+        session.sheet(r.sheet).range((r.row + 1, r.col + 1)).value = r.value
+    return rewrites
+
+
 # -- notes ------------------------------------------------------------------------------------
 def note_text(rng) -> str | None:
     note = rng.note

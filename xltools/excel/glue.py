@@ -19,8 +19,8 @@ from pathlib import Path
 from ..api import check_book
 from ..errors import XltoolsError
 from .adapter import book_from_xlwings
-from ..writeback import restores
-from .apply import Session, has_result_sheet, refresh_marks, restore_formulas
+from ..writeback import restores, rewrites
+from .apply import Session, has_result_sheet, refresh_marks, restore_formulas, rewrite_values
 from .messages import check_message, recalc_message, report_message, workbook_name
 
 try:
@@ -77,9 +77,10 @@ def recalculate():
         book = book_from_xlwings(wb)
         result = check_book(book)
         restored = restore_formulas(session, restores(result, book))
+        rewritten = rewrite_values(session, rewrites(result))  # 120件 typed as text -> 120
         wb.app.calculate()
         checked = has_result_sheet(session)
-        if restored or checked:
+        if restored or rewritten or checked:
             book = book_from_xlwings(wb)
             result = check_book(book)
         marked = refresh_marks(session, result, book) if checked else 0

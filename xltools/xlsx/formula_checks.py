@@ -180,13 +180,17 @@ def typed_issues(reading: Reading, card: Scorecard) -> list[Issue]:
     if not reading.typed:
         return []
     sheet = score(reading.sheet_filing) if reading.sheet_filing is not None else card
+    scored_amounts = {reading.spots.get(("资金情况", f"total.{k}")) for k in ("budget", "spent")}
     out = []
     for t in reading.typed:
         value = parse(t.text)
         read = value.display().lstrip(value.op or "") if value.is_number else t.text
         text = (f"“{t.name}”{t.label}写成了文字“{t.text}”，已按数字{read}读取：请只填数字，单位已由格式显示"
                 + (f"（比较符号已按“{t.op[2]}”读取，请在“指标方向”栏选择）" if t.op else ""))
-        if t.path == "资金情况":
+        if t.path == "资金情况" and (t.row, t.col) not in scored_amounts:
+            shown = rule = ZERO  # an amount the score does not use
+            what = ""
+        elif t.path == "资金情况":
             shown, rule = (sheet.funding.score if sheet.funding else ZERO), (card.funding.score if card.funding else ZERO)
             what = "资金得分"
         else:

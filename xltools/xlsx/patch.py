@@ -964,6 +964,7 @@ def apply_plan(src: Path, dst: Path, plan: WriteBack) -> PatchStats:
     """The write-back plan (:mod:`xltools.writeback`) carried out on a file: formulas and their
     cached values back, earlier marks of clean cells removed, marks, the 校验结果 sheet."""
     edits = [CellEdit(r.sheet, r.cell, formula=r.formula.lstrip("="), value=r.value) for r in plan.restores]
+    edits += [CellEdit(r.sheet, r.cell, value=r.value) for r in plan.rewrites]
     edits += [CellEdit(sheet, cell, fill="", note="", was=was) for sheet, cell, was in plan.unmarks()]
     edits += [CellEdit(m.sheet, m.cell, fill=m.fill, note=m.note, was=plan.old_marks.get((m.sheet, m.cell)))
               for m in plan.marks]
