@@ -499,3 +499,77 @@ def filing_dicts(draw, form_id: str, avoid=KNOWN_BUGS) -> dict:
         data["stated"] = {"total": draw(st.sampled_from([100, 93, "93分", None])),
                           "grade": draw(st.sampled_from(["优", "良", "优秀"]))}
     return data
+
+
+# ---------------------------------------------------------------------------
+# Pastes: what gets into a template's cells past its data validation (issue 12)
+
+FULL_WIDTH = str.maketrans("0123456789.%", "０１２３４５６７８９．％")
+#: 偏差原因 made of blanks only: no reason, to Python and to the sheet
+BLANK_REASONS = ["\u3000", "\u00a0", "\t", " ", "\u3000\u3000", " \u00a0 "]
+
+
+def _shown_unit(number_format: str) -> str:
+    return "".join(part for i, part in enumerate(number_format.split('"')) if i % 2)
+
+
+@st.composite
+def number_as_text(draw, value: float, number_format: str, op: str = "", unit: str = "") -> str:
+    """A number as people type it into a cell formatted to show its unit: 120件, ≥100件, ９３％, 93 %."""
+    d = D(repr(value)).normalize()
+    if "%" in number_format:
+        points = text((d * 100).normalize())
+        form = draw(st.sampled_from([f"{points}%", f"{points} %", f"{points}%".translate(FULL_WIDTH)]))
+    else:
+        shown = _shown_unit(number_format) or unit
+        plain = text(d)
+        form = draw(st.sampled_from([plain + shown, f"{value:,.2f}" + shown if shown == "万元" else plain,
+                                     plain.translate(FULL_WIDTH) + shown, plain + " " + shown]))
+    return (op if op and draw(st.booleans()) else "") + form
+
+
+@st.composite
+def pastes(draw, reading, grid) -> dict:
+    """Cell -> value pasted over a workbook written by our writer: numbers as text with their units,
+    ``8分`` in 评价人评分, a blank 分值 beside a 评价人评分, ``5分`` in 分值, 偏差原因 of blanks only,
+    derived rates typed without their figures, values on half cents."""
+    from xltools.xlsx.cells import a1
+    col = reading.columns
+    national = reading.filing.form.layout == "national"  # criteria forms fix (and lock) their weights
+    out: dict = {}
+    rows = list(reading.rows.items())
+    for path, r in draw(st.lists(st.sampled_from(rows), min_size=min(3, len(rows)), max_size=10, unique=True)) if rows else []:
+        how = draw(st.sampled_from(["text", "text", "manual-unit", "blank-weight", "weight-unit", "blank-reason",
+                                    "derived-typed", "half-cent"]))
+        cell = lambda k: grid.get(r, col[k])  # noqa: E731
+        if how == "text":
+            k = draw(st.sampled_from([k for k in ("target", "actual", "weight", "manual", "in1", "in2") if k in col]))
+            c = cell(k)
+            if isinstance(c.value, float) and c.formula is None:
+                op = grid.text(r, col["op"]) if k == "target" else ""
+                out[a1(r, col[k])] = draw(number_as_text(c.value, c.fmt, op, "分" if k in ("weight", "manual") else ""))
+        elif how == "manual-unit":
+            w = cell("weight").value
+            w = w if isinstance(w, float) else 10.0
+            out[a1(r, col["manual"])] = f"{text(draw(decimals(0, D(repr(w)), 1)).normalize())}分"
+        elif how == "blank-weight" and national:
+            out[a1(r, col["weight"])] = ""  # cleared
+            out[a1(r, col["manual"])] = draw(st.sampled_from([8, 4.5, 10]))
+        elif how == "weight-unit" and isinstance(cell("weight").value, float) and national:
+            out[a1(r, col["weight"])] = f"{text(D(repr(cell('weight').value)).normalize())}分"
+        elif how == "blank-reason":
+            out[a1(r, col["reason"])] = draw(st.sampled_from(BLANK_REASONS))
+        elif how == "derived-typed" and cell("actual").formula is not None and "in1" in col:
+            out[a1(r, col["in1"])] = ""
+            out[a1(r, col["in2"])] = ""
+            out[a1(r, col["actual"])] = draw(st.sampled_from([0.93, 0.955, 1, 0.8528, 1.2]))
+        elif how == "half-cent":
+            k = draw(st.sampled_from(["manual", "actual"]))
+            if cell(k).formula is None:
+                w = cell("weight").value if isinstance(cell("weight").value, float) else 10.0
+                out[a1(r, col[k])] = float(draw(decimals(0, D(repr(w)), 3)).quantize(D("0.001")) + D("0.005")
+                                           if k == "manual" else draw(decimals(0, 200, 3)))
+    for (block, name), (r, c) in reading.spots.items():
+        if block == "资金情况" and "." in name and isinstance(grid.value(r, c), float) and draw(st.integers(0, 5)) == 0:
+            out[a1(r, c)] = draw(number_as_text(grid.value(r, c), "0\"万元\""))
+    return out

@@ -57,6 +57,7 @@ CODES = {
     "derive-undefined": "派生指标无法计算",
     "formula-overwritten": "公式被改写为常数",
     "formula-changed": "公式与模板不一致",
+    "fixed-cell-changed": "表式规定的分值被修改",
     "cached-value-differs": "公式缓存值与重算结果不一致",
     # whole-file outcomes of a collection (xltools collect)
     "duplicate-unit": "同一单位同一年度有多份自评表",

@@ -176,12 +176,21 @@ def _overwritten(owned: Owned, label: str, value, expected) -> str:
 
 
 def typed_issues(reading: Reading, card: Scorecard) -> list[Issue]:
-    """One 待补充 issue per number typed as text, with the sheet's score and the rule's when they differ."""
-    if not reading.typed:
+    """One 待补充 issue per number typed as text, with the sheet's score and the rule's when they differ;
+    an error where a weight the form fixes was typed over (the sheet scores with it, we never do)."""
+    if not reading.typed and not reading.fixed_changed:
         return []
     sheet = score(reading.sheet_filing) if reading.sheet_filing is not None else card
-    scored_amounts = {reading.spots.get(("资金情况", f"total.{k}")) for k in ("budget", "spent")}
     out = []
+    for r, c, path, value in reading.fixed_changed:
+        leaf = card.leaf(path)
+        shown, rule = _leaf_score(sheet, path), leaf.score
+        text = f"“{leaf.leaf.name}”的分值由表式规定为{fmt(leaf.weight)}分，表中被改为{_show(value)}"
+        if shown != rule:
+            text += f"：表中显示{fmt(shown)}分，按规则应得{fmt(rule)}分"
+        out.append(Issue("fixed-cell-changed", "error", Location(path, "weight", reading.sheet, a1(r, c)),
+                         text + f"；请改回{fmt(leaf.weight)}，或运行 xltools score"))
+    scored_amounts = {reading.spots.get(("资金情况", f"total.{k}")) for k in ("budget", "spent")}
     for t in reading.typed:
         value = parse(t.text)
         read = value.display().lstrip(value.op or "") if value.is_number else t.text
@@ -212,7 +221,7 @@ def _leaf_score(card: Scorecard, path: str) -> Decimal:
 # -- one cause, one message ---------------------------------------------------------------------
 
 #: issues that are a cause: what else goes wrong on the same cell or indicator follows from them
-CAUSES = ("formula-overwritten", "formula-changed", "unparseable-value", "not-a-number", "number-as-text",
+CAUSES = ("formula-overwritten", "formula-changed", "fixed-cell-changed", "unparseable-value", "not-a-number", "number-as-text",
           "unit-mismatch", "missing-value", "derive-undefined")
 #: issues that are consequences when a cause sits on the same cell or the same indicator
 CONSEQUENCES = {"missing-score", "missing-reason", "score-differs-from-rule", "score-exceeds-weight", "score-negative",

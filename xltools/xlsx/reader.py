@@ -78,6 +78,8 @@ class Reading:
     group_rows: dict[str, int] = field(default_factory=dict)  # group key -> first row
     issues: list[Issue] = field(default_factory=list)  # input problems only the layout can see
     typed: list[Typed] = field(default_factory=list)  # numbers typed as text, read for the user
+    #: a weight the form fixes, typed over: (row, col, leaf key, the value in the cell)
+    fixed_changed: list[tuple[int, int, str, object]] = field(default_factory=list)
     sheet_filing: Filing | None = None  # what the sheet's formulas see (text stays text); None: as filing
     has_inputs: bool = True  # some input cell is filled (the total and grade show only then)
 
@@ -168,6 +170,8 @@ def read_template(book: Book) -> Reading:
         if sheet_row is not row:
             reading.typed.extend(_typed_cells(grid, r, col, leaf, leaf_key, row, sheet_row, fixed))
             sheet_row = replace(sheet_row, name=name)
+            if fixed and sheet_row.weight != leaf.weight:
+                reading.fixed_changed.append((r, col["weight"], leaf_key, grid.value(r, col["weight"])))
         rows.append((parent, leaf, replace(row, name=name)))
         sheet_rows.append((parent, _sheet_leaf(leaf, sheet_row), sheet_row))
         _own_row(reading, grid, r, col, leaf, leaf_key, derived_typed)
@@ -183,8 +187,13 @@ def read_template(book: Book) -> Reading:
     if "XL_CODE" in book.names:  # templates before 单位编码 have none
         filing = replace(filing, code=grid.text(*_cell(book, "XL_CODE")))
     reading.filing = _stated_totals(book, grid, reading, filing, first, last, col)
-    if reading.typed:
+    if reading.typed or reading.fixed_changed:
         sheet = filing_from_rows(base, sheet_rows, unit=unit, year=year, funding=sheet_funding, goal=goal)  # type: ignore[arg-type]
+        weights = {path: w for parent, leaf, row in sheet_rows if (path := key(parent + (leaf.name,)))
+                   and row.weight is not None and any(f[2] == path for f in reading.fixed_changed)
+                   for w in (row.weight,)}
+        if weights:  # the sheet scores a typed-over form weight; Python never does
+            sheet = replace(sheet, form=_with_weights(sheet.form, weights))
         reading.sheet_filing = replace(sheet, **{k: getattr(reading.filing, k) for k in (
             "stated_total", "stated_grade", "stated_rate", "stated_funding_score")})
     _own_summary(book, reading, col)
@@ -218,6 +227,20 @@ def _meta_form(book: Book, meta: Grid) -> Form:
 def _form_from_json(text: str) -> Form:
     """The embedded spec, parsed once per distinct text: a collection holds a few forms many times."""
     return form_from_dict(json.loads(text), "模板内置表式")
+
+
+def _with_weights(form: Form, weights: dict[str, Decimal]) -> Form:
+    """``form`` with the weights of some leaves (by key) replaced."""
+    def walk(nodes, prefix):
+        out = []
+        for n in nodes:
+            path = key(prefix + (n.name,))
+            if isinstance(n, Group):
+                out.append(replace(n, children=walk(n.children, prefix + (n.name,))))
+            else:
+                out.append(replace(n, weight=weights[path]) if path in weights else n)
+        return tuple(out)
+    return replace(form, indicators=walk(form.indicators, ()))
 
 
 def _without_leaves(form: Form) -> Form:
@@ -329,8 +352,10 @@ def _row(grid: Grid, r: int, col, parent, cell_key, spec_leaves, national,
         if ins != sheet.inputs:
             read["inputs"] = ins
     read = {k: v for k, v in read.items() if v is not None}
+    if fixed and get("weight").value != float(leaf.weight):  # the form's weight typed over: the sheet uses it
+        sheet = replace(sheet, weight=weight if weight is not None else Decimal(0))
     if not read:
-        return leaf, sheet, sheet
+        return leaf, (sheet if sheet.weight == leaf.weight else replace(sheet, weight=leaf.weight)), sheet
     row = replace(sheet, **read)
     if "weight" in read:
         leaf = replace(leaf, weight=read["weight"])
@@ -374,7 +399,7 @@ _LABELS = {"target": "年度指标值", "actual": "实际完成值", "weight": "
 def _typed_cells(grid: Grid, r: int, col, leaf: Leaf, leaf_key: str, row: Row, sheet: Row, fixed: bool) -> list[Typed]:
     out = []
     for k, label in _LABELS.items():
-        if k not in col:
+        if k not in col or (fixed and k in ("target", "weight")):  # the form's own cells are not inputs
             continue
         data = grid.get(r, col[k])
         if not isinstance(data.value, str):
