@@ -91,13 +91,31 @@ def _show(value) -> str:
     return "空白" if value in (None, "") else f"“{value}”"
 
 
-def _own(formula: str, grid: Grid):
-    """The formula over the stored values (None when the evaluator does not model it)."""
+def _own(formula: str, lookup) -> object:
+    """The formula over ``lookup`` (None when the evaluator does not model it, or it refers to itself)."""
     try:
-        value = evaluate(formula, lambda r, c: grid.get(r, c).value)
-    except (Unsupported, RecursionError, ValueError, OverflowError):
+        value = evaluate(formula, lookup)
+    except (Unsupported, RecursionError, ArithmeticError, ValueError, TypeError):
         return None
     return str(value) if isinstance(value, XlErr) else value
+
+
+def _lookups(reading: Reading, grid: Grid, card: Scorecard):
+    """Two views of the sheet: the stored values, and the stored inputs with every formula cell we own
+    at Python's value (to judge an edited formula by itself, not by what is upstream of it)."""
+    expected = {(o.row, o.col): expected_value(o, card) for o in reading.owned}
+    expected = {k: float(v) if isinstance(v, Decimal) else v for k, v in expected.items()}
+
+    def stored(r, c):
+        return grid.get(r, c).value
+
+    def judged(at):
+        def get(r, c):
+            if (r, c) == at:
+                raise Unsupported("refers to itself")
+            return expected[(r, c)] if (r, c) in expected else grid.get(r, c).value
+        return get
+    return stored, judged
 
 
 def _where(owned: Owned, reading: Reading) -> Location:
@@ -110,6 +128,7 @@ def formula_issues(reading: Reading, grid: Grid, card: Scorecard) -> list[Issue]
     roots: list[int] = []  # indexes of issues that explain differences downstream
     fresh: list[tuple[Owned, Location, object, object]] = []  # differences explained upstream
     stale = 0
+    stored, judged = _lookups(reading, grid, card)
     for owned in reading.owned:
         cell = grid.get(owned.row, owned.col)
         where = _where(owned, reading)
@@ -119,22 +138,23 @@ def formula_issues(reading: Reading, grid: Grid, card: Scorecard) -> list[Issue]
             roots.append(len(issues))
             issues.append(Issue("formula-overwritten", "error", where, _overwritten(owned, label, cell.value, expected)))
             continue
+        formula = owned.formula
         if cell.formula and "=" + cell.formula != owned.formula and normalize(cell.formula) != normalize(owned.formula):
-            shown = _own(cell.formula, grid)
-            shown = cell.value if shown is None else shown
-            if same(shown, expected):
+            formula = "=" + cell.formula
+            shown = _own(formula, judged((owned.row, owned.col)))
+            if shown is None:
                 issues.append(Issue("formula-changed", "review", where,
                                     f"{label}的公式与模板不一致（现为 ={cell.formula}，应为 {owned.formula}），"
-                                    "目前结果相同；建议从原模板复制该单元格"))
-            else:
-                roots.append(len(issues))
+                                    "无法核对其结果；请从原模板复制该单元格，或运行 xltools score 恢复公式"))
+            elif not same(shown, expected):  # an edited formula that gives the rule's number is no issue
+                roots.append(len(issues))  # (older templates wrote other, equivalent formulas)
                 issues.append(Issue("formula-changed", "error", where,
-                                    f"{label}的公式被改动（现为 ={cell.formula}，应为 {owned.formula}）：表中显示"
+                                    f"{label}的公式被改动（现为 ={cell.formula}，应为 {owned.formula}）：它算出"
                                     f"{_show(shown)}，按规则应为{_show(expected)}。运行 xltools score 可恢复公式"))
-            continue
+                continue
         if same(cell.value, expected):
             continue
-        own = _own(owned.formula, grid)
+        own = _own(formula, stored)
         if own is None or not same(own, cell.value) and not (own == "" and cell.value is None):
             stale += 1
             issues.append(Issue("cached-value-differs", "review", where,
