@@ -350,7 +350,9 @@ def test_errors_are_stated_in_the_drafting_note_never_in_the_body(case):
 def test_seed_001_problems_and_recomputed_total(tmp_path):
     result = evaluate_file(DATA / "seed001-goals.yaml")
     text = "\n".join(docx_lines(draft_report(result, tmp_path / "r.docx")))
-    assert f"自评表有{len(result.report.errors)}个错误" in text and len(result.report.errors) == 9
+    # 6 errors; the seed's 3 deductions without a 偏差原因 are 待补充 (issue 12's severity model)
+    assert f"自评表有{len(result.report.errors)}个错误" in text and len(result.report.errors) == 6
+    assert sum(i.code == "missing-reason" for i in result.report.reviews) == 3
     assert "自评表填报总分93分，按规则重新计算为95.32分" in text
     assert "自评得分95.32分，绩效评价等级为“优秀”" in text
     # 四337.21 typed for 437.21 is reported, and never used as the amount spent
