@@ -121,7 +121,7 @@ def _read_sheet(root, shared: list[str], wanted: set[str] | None) -> Sheet:
             sheet.formulas[ref] = "=" + (f.text or "")
         v = c.find(f"{_M}v")
         raw = v.text if v is not None else None
-        if f is not None and not raw:
+        if f is not None and not raw and c.get("t") != "str":  # t="str" with no text: an empty string
             sheet.empty_v.append(ref)
         sheet.values[ref] = _value(c.get("t", "n"), raw, c, shared)
     return sheet
@@ -130,6 +130,8 @@ def _read_sheet(root, shared: list[str], wanted: set[str] | None) -> Sheet:
 def _value(t: str, raw: str | None, c, shared: list[str]):
     if t == "inlineStr":
         return _text(c)
+    if t == "str" and raw is None:  # a formula showing an empty string (the blank template's 总分)
+        return ""
     if raw is None:
         return None
     if t == "n":
@@ -181,13 +183,20 @@ class Case:
     origin: object = None  # the filing dict (or a note) to print with a mismatch
     out: Path | None = None  # LibreOffice's recalculated copy
 
+    @property
+    def has_inputs(self) -> bool:
+        from xltools.xlsx.package import open_book
+        from xltools.xlsx.reader import read_template
+        return read_template(open_book(self.path)).has_inputs
+
 
 def python_cells(case: Case) -> list[tuple[str, str, object]]:
     """(cell, what, Python's value) for every score cell the Scorecard knows."""
     L, card = case.layout, case.card
     c = L.c
-    out = [(a1(L.total_row, c("score")), "total", card.total),
-           (a1(L.total_row, L.last_print_col), "grade", card.grade)]
+    shown = case.has_inputs  # a template with nothing typed shows a blank 总分 and 等级
+    out = [(a1(L.total_row, c("score")), "total", card.total if shown else ""),
+           (a1(L.total_row, L.last_print_col), "grade", card.grade if shown else "")]
     leaves = {r.key: r for r in card.leaves}
     for slot in L.slots:
         result = leaves.get(slot.key) if slot.leaf else None
@@ -332,11 +341,12 @@ def test_libreoffice_agrees_with_python_and_cached_values(soffice, tmp_path):
         book = originals[case.path]
         assert keys == {(t, r): f for t, s in book.sheets.items() for r, f in s.formulas.items()}, case.path
         cached = lo.values(case.path, keys)
-        mine = {(t, r): book.sheets[t].values[r] for t, r in keys}
+        blank = lambda v: None if v == "" else v  # noqa: E731  (openpyxl reads a cached "" as None)
+        mine = {(t, r): blank(book.sheets[t].values[r]) for t, r in keys}
         assert cached == mine, case.path
         theirs = lo.values(case.out, keys)
         recalculated = read_book(case.out, {t: {r for tt, r in keys if tt == t} for t in book.sheets})
-        assert theirs == {(t, r): recalculated.sheets[t].values[r] for t, r in keys}, case.out
+        assert theirs == {(t, r): blank(recalculated.sheets[t].values[r]) for t, r in keys}, case.out
 
     elapsed = time.perf_counter() - start
     print(f"\ncross-engine: {len(cases)} workbooks ({per_form}, committed {len(committed)}), "
