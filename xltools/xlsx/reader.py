@@ -24,7 +24,7 @@ from ..rules.national import National
 from ..spec import form_from_dict
 from . import formulas
 from .cellvalues import Cell, Row, cell_value, filing_from_rows
-from .cellvalues import to_cell as typed_cell
+from .cellvalues import cell_for as typed_cell
 from .cells import a1, span
 from .layout import META_SHEET
 from .package import DEFAULT_LIMITS, Book, CellData, Grid
@@ -264,7 +264,7 @@ def _year(value) -> int | None:
     return year if 1900 < year < 2200 else None
 
 
-def to_cell(data: CellData) -> Cell:
+def read_cell(data: CellData) -> Cell:
     """A workbook cell as a template Cell: numbers as Decimal (exact repr of the float)."""
     value = data.value
     if isinstance(value, bool):
@@ -321,11 +321,11 @@ def _row(grid: Grid, r: int, col, parent, cell_key, spec_leaves, national,
         stated = _stated(score.value)
     reason = grid.text(r, col["reason"]) if "reason" in col else ""
     op = grid.text(r, col["op"])
-    actual = Cell() if derived is not None and not derived_typed else to_cell(get("actual"))
-    sheet = Row(key=cell_key, name=leaf.name, weight=leaf.weight, op=op, target=to_cell(get("target")),
+    actual = Cell() if derived is not None and not derived_typed else read_cell(get("actual"))
+    sheet = Row(key=cell_key, name=leaf.name, weight=leaf.weight, op=op, target=read_cell(get("target")),
                 actual=actual, manual=_number(get("manual")), reason=reason,
                 band=grid.text(r, col["band"]) if "band" in col else "",
-                inputs=(to_cell(get("in1")), to_cell(get("in2"))), stated=stated)
+                inputs=(read_cell(get("in1")), read_cell(get("in2"))), stated=stated)
     # numbers typed as text, in cells whose rule reads numbers
     numeric = not leaf.rule.judged and leaf.rule.kind != "checklist" and op.strip() != "定性" and not (
         isinstance(leaf.rule, National) and leaf.rule.direction == "定性")
@@ -510,7 +510,7 @@ def _funding(book: Book, grid: Grid, reading: Reading) -> tuple[dict[str, Fundin
             r, c = _cell(book, name)
             reading.spots[("资金情况", f"{row_name}.{column}")] = (r, c)
             data = grid.get(r, c)
-            seen[column] = cell_value(to_cell(data))
+            seen[column] = cell_value(read_cell(data))
             read = read_text(data)
             values[column] = cell_value(read) if read is not None else seen[column]
             if read is not None:
