@@ -121,9 +121,10 @@ def _read_sheet(root, shared: list[str], wanted: set[str] | None) -> Sheet:
             sheet.formulas[ref] = "=" + (f.text or "")
         v = c.find(f"{_M}v")
         raw = v.text if v is not None else None
-        if f is not None and not raw and c.get("t") != "str":  # t="str" with no text: an empty string
+        blank = f is not None and not raw and '""' in (f.text or "")  # a formula that may show an empty string
+        if f is not None and not raw and not blank:
             sheet.empty_v.append(ref)
-        sheet.values[ref] = _value(c.get("t", "n"), raw, c, shared)
+        sheet.values[ref] = "" if blank else _value(c.get("t", "n"), raw, c, shared)
     return sheet
 
 

@@ -74,7 +74,7 @@ class FastSheet(Worksheet):
         value = cell.value
         if isinstance(value, bool) or (isinstance(value, str) and value.startswith("#")):
             return None
-        if isinstance(value, str):  # "" too: a formula that shows blank (a blank template's 总分)
+        if isinstance(value, str) and value:
             head += ' t="str"'
         return f"{head}><f>{_escape(cell.formula)}</f><v>{_escape(value)}</v></c>"
 
