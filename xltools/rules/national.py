@@ -116,7 +116,8 @@ class National(Rule):
         if a.is_blank and inp.stated is None:
             problems += (Problem("missing-value", "未填写实际完成值"),)
         elif t.is_number and a.kind == "text" and self.direction != "定性":
-            problems += (Problem("not-a-number", f"年度指标值是数字，实际完成值“{a.text}”不是数字，按定性指标处理",
+            problems += (Problem("not-a-number", f"年度指标值是数字，实际完成值“{a.text}”不是数字，按定性指标处理"
+                                 "（定量指标请只填数字，单位已由格式显示；定性指标请由评价人打分）",
                                  severity="review"),)
         outcome = Qualitative().evaluate(inp)
         judged = outcome.problems

@@ -277,7 +277,8 @@ def fold(issues) -> tuple[Issue, ...]:
         issue = issues[i]
         more = folded.get(i)
         if more:
-            text = "；".join(m.message for m in more)
+            text = "；".join(f"{m.location.cell}保存的值尚未更新（应为重新计算后的数）" if m.code == "cached-value-differs"
+                            and m.severity == "review" else m.message for m in more)
             issue = replace(issue, severity=worst([issue, *more]), message=f"{issue.message}（同一原因还导致：{text}）")
         out.append(issue)
     return tuple(out)

@@ -480,6 +480,16 @@ def _typed_issues(grid: Grid, r: int, col, leaf: Leaf, leaf_key: str, sheet: str
     if isinstance(weight.value, str) and weight.value.strip() and read_text(weight) is None:
         out.append(Issue("not-a-number", "error", where("weight"),
                          f"“{name}”分值写成了文字“{weight.value}”，按0分计；请只填数字"))
+    manual = grid.get(r, col["manual"]) if "manual" in col else CellData()
+    if isinstance(manual.value, str) and manual.value.strip() and not manual.error and read_text(manual) is None:
+        out.append(Issue("not-a-number", "error", where("manual"),
+                         f"“{name}”评价人评分写成了文字“{manual.value}”，无法计分；请只填0到分值之间的数字"))
+    op = grid.text(r, col["op"]).strip()
+    if (isinstance(leaf.rule, National) and op in ("≥", ">", "≤", "<", "=") and isinstance(target.value, str)
+            and target.value.strip() and not target.error and read_text(target, op=op, target=True) is None):
+        out.append(Issue("not-a-number", "error", where("target"),
+                         f"“{name}”年度指标值“{target.value}”不是数字，无法按“{op}”计分：请只填数字，单位已由格式显示"
+                         "（定性指标请在“指标方向”选“定性”）"))
     for c, label in (("target", "年度指标值"), ("actual", "实际完成值"), ("manual", "评价人评分"), ("in1", "计算依据"),
                      ("in2", "计算依据")):
         cell = grid.get(r, col[c]) if c in col else CellData()
