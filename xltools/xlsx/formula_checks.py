@@ -127,7 +127,7 @@ def formula_issues(reading: Reading, grid: Grid, card: Scorecard) -> list[Issue]
     issues: list[Issue] = []
     roots: list[int] = []  # indexes of issues that explain differences downstream
     fresh: list[tuple[Owned, Location, object, object]] = []  # differences explained upstream
-    stale = 0
+    stale: list[tuple[Owned, Location, object, object]] = []  # saved without recalculating
     stored, judged = _lookups(reading, grid, card)
     for owned in reading.owned:
         cell = grid.get(owned.row, owned.col)
@@ -156,10 +156,7 @@ def formula_issues(reading: Reading, grid: Grid, card: Scorecard) -> list[Issue]
             continue
         own = _own(formula, stored)
         if own is None or not same(own, cell.value) and not (own == "" and cell.value is None):
-            stale += 1
-            issues.append(Issue("cached-value-differs", "review", where,
-                                f"{label}单元格保存的值为{_show(cell.value)}，重新计算为{_show(expected)}；"
-                                "工作簿保存前没有重新计算（在 Excel 中按 Ctrl+Alt+F9 后保存）"))
+            stale.append((owned, where, cell.value, expected))
         else:
             fresh.append((owned, where, cell.value, expected))
     typed_paths = set()
@@ -173,13 +170,18 @@ def formula_issues(reading: Reading, grid: Grid, card: Scorecard) -> list[Issue]
         text = "、".join(f"{WHAT[o.what]} {w.cell} 显示{_show(v)}（应为{_show(e)}）" for o, w, v, e in knock_on)
         first = roots[0]
         issues[first] = replace(issues[first], message=f"{issues[first].message}。因此表中{text}")
+    elif knock_on and stale:  # downstream of cells saved without recalculating: the same cause
+        stale += knock_on
     elif knock_on:
-        severity = "review" if stale else "error"
         for owned, where, value, expected in knock_on:
-            why = ("工作簿保存前没有完全重新计算（在 Excel 中按 Ctrl+Alt+F9 后保存）" if stale
-                   else "表中的数与按规则重新计算的不一致，请检查该单元格引用的数据")
-            issues.append(Issue("cached-value-differs", severity, where,
-                                f"{WHAT[owned.what]}表中显示{_show(value)}，按规则应为{_show(expected)}：{why}"))
+            issues.append(Issue("cached-value-differs", "error", where,
+                                f"{WHAT[owned.what]}表中显示{_show(value)}，按规则应为{_show(expected)}："
+                                "表中的数与按规则重新计算的不一致，请检查该单元格引用的数据"))
+    if stale:  # one cause, one message: the workbook was saved without recalculating
+        shown = "；".join(f"{w.cell}{WHAT[o.what]}保存为{_show(v)}，应为{_show(e)}" for o, w, v, e in stale[:3])
+        issues.append(Issue("cached-value-differs", "review", stale[0][1],
+                            f"{shown}{'等' if len(stale) > 3 else ''}：工作簿保存前没有重新计算（{len(stale)}个公式单元格"
+                            "保存的值与重新计算不一致）。在 Excel 中按 Ctrl+Alt+F9 后保存，或运行 xltools score"))
     return issues
 
 
