@@ -229,7 +229,7 @@ def typed_issues(reading: Reading, card: Scorecard) -> list[Issue]:
             what = ""
         if shown != rule:
             text += f"。{what}表中显示{fmt(shown)}分，按规则应得{fmt(rule)}分：{RUN_SCORE}"
-        out.append(Issue("number-as-text", "review", Location(t.path, t.label, reading.sheet, a1(t.row, t.col)), text))
+        out.append(Issue("number-as-text", "review", Location(t.path, "", reading.sheet, a1(t.row, t.col)), text))
     return out
 
 

@@ -475,7 +475,7 @@ def _typed_issues(grid: Grid, r: int, col, leaf: Leaf, leaf_key: str, sheet: str
     huge numbers, a weight typed as text that is no number, percent/plain mix-ups."""
     out = []
     name = leaf.name
-    where = lambda c: Location(leaf_key, c, sheet, a1(r, col[c]))  # noqa: E731
+    where = lambda c: Location(leaf_key, "", sheet, a1(r, col[c]))  # noqa: E731  (the cell says which column)
     target, actual, weight = grid.get(r, col["target"]), grid.get(r, col["actual"]), grid.get(r, col["weight"])
     if isinstance(weight.value, str) and weight.value.strip() and read_text(weight) is None:
         out.append(Issue("not-a-number", "error", where("weight"),
