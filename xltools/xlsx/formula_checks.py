@@ -19,7 +19,7 @@ from decimal import Decimal
 
 from ..derive import UNDEFINED
 from ..model import SEP
-from ..num import ZERO, fmt, pct, round2
+from ..num import ZERO, fmt, round2
 from ..parse import parse
 from ..scoring import Scorecard, score
 from ..validation import Issue, Location, worst

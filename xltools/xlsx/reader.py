@@ -444,8 +444,7 @@ def _own_summary(book: Book, reading: Reading, col) -> None:
     """The 得分汇总 block: per 一级/二级 group, 明细分值合计, 得分 and 扣分 over the group's rows."""
     if "XL_SUMMARY" not in book.names:
         return
-    _, first, c0, last, _ = book.names["XL_SUMMARY"]
-    grid = book.sheets[reading.sheet]
+    _, first, _, last, _ = book.names["XL_SUMMARY"]
     groups = [key(p) for p, g in reading.filing.form.groups() if len(p) <= 2]
     spans: dict[str, list[int]] = {}
     for r, parent in reading.row_parents.items():

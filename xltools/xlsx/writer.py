@@ -362,7 +362,7 @@ class _Writer:
         L, c = self.L, self.L.c
         out = []
         for slot in L.slots:
-            r, leaf, row = slot.row, slot.leaf, self.cells[slot.row]
+            r, leaf = slot.row, slot.leaf
             fixed = leaf is not None and slot.key in self.spec_leaves
             out += [(r, c(k)) for k in (("manual", "in1", "in2") if fixed else ("target", "weight", "manual"))]
             if leaf is None or leaf.derive is None:  # a derived rate is counted through its figures
@@ -372,10 +372,10 @@ class _Writer:
         return out
 
     def has_inputs(self) -> bool:
-        L, c = self.L, self.L.c
+        """Some input cell gets a value (what the total's COUNTA over :meth:`input_cells` sees)."""
         values = []
-        for slot in L.slots:
-            r, leaf, row = slot.row, slot.leaf, self.cells[slot.row]
+        for slot in self.L.slots:
+            leaf, row = slot.leaf, self.cells[slot.row]
             fixed = leaf is not None and slot.key in self.spec_leaves
             values += [row.manual, *(x.value for x in row.inputs)] if fixed else [row.target.value, row.weight, row.manual]
             if leaf is None or leaf.derive is None:
