@@ -44,28 +44,30 @@ def evaluate(filing: Filing, source: str = "") -> Result:
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 
 
-def read_workbook(path: str | Path):
-    """(Book, Reading) for a workbook: ours by defined names, or a foreign layout."""
+def read_workbook(path: str | Path, form=None):
+    """(Book, Reading) for a workbook: ours by defined names, or a foreign layout.  ``form``: the
+    bureau's form (--form); without it, the shipped form the workbook claims."""
     from .xlsx.foreign import read_foreign
     from .xlsx.package import open_book
     from .xlsx.reader import is_template, read_template
     book = open_book(path)
-    return book, (read_template(book) if is_template(book) else read_foreign(book))
+    return book, (read_template(book, form) if is_template(book) else read_foreign(book))
 
 
-def check_workbook(path: str | Path) -> Result:
+def check_workbook(path: str | Path, form=None) -> Result:
     """Read, re-score and check one workbook file; every issue carries its sheet and cell."""
     from .xlsx.package import open_book
-    return check_book(open_book(path))
+    return check_book(open_book(path), form)
 
 
-def check_book(book) -> Result:
+def check_book(book, form=None) -> Result:
     """Re-score and check a workbook already read into a :class:`xltools.xlsx.package.Book`
-    (from a file, or from the workbook open in Excel through xlwings)."""
+    (from a file, or from the workbook open in Excel through xlwings).  The rules come from
+    ``form`` (the bureau's --form) or the shipped form the workbook claims, never from the workbook."""
     from .xlsx.foreign import read_foreign
     from .xlsx.formula_checks import fold, formula_issues
     from .xlsx.reader import is_template, read_template
-    reading = read_template(book) if is_template(book) else read_foreign(book)
+    reading = read_template(book, form) if is_template(book) else read_foreign(book)
     card = score(reading.filing)
     report = check(reading.filing, card).locate(reading.locate)
     report = replace(report, issues=report.issues + tuple(reading.issues))
@@ -112,11 +114,11 @@ def backup_path(path: Path) -> Path:
     return candidate
 
 
-def check_file(path: str | Path) -> Result:
+def check_file(path: str | Path, form=None) -> Result:
     """A workbook or a filing data file (YAML)."""
     if Path(path).suffix.lower() in (".yaml", ".yml"):
         return evaluate_file(path)
-    return check_workbook(path)
+    return check_workbook(path, form)
 
 
 def expand_paths(paths) -> list[Path]:

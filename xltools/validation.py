@@ -59,6 +59,7 @@ CODES = {
     "formula-changed": "公式与模板不一致",
     "fixed-cell-changed": "表式规定的分值被修改",
     "cached-value-differs": "公式缓存值与重算结果不一致",
+    "form-changed": "工作簿内的表式定义被改动",
     # whole-file outcomes of a collection (xltools collect)
     "duplicate-unit": "同一单位同一年度有多份自评表",
     "unit-not-listed": "单位不在名单中",

@@ -10,7 +10,6 @@ Workbooks without that sheet are foreign layouts: :mod:`xltools.xlsx.foreign` re
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from decimal import Decimal
@@ -22,7 +21,7 @@ from ..parse import MAX_ABS, parse
 from ..validation import Issue, Location
 from ..rules.national import National
 from ..spec import form_from_dict
-from . import formulas
+from . import embedded, formulas
 from .cellvalues import Cell, Row, cell_value, filing_from_rows
 from .cellvalues import cell_for as typed_cell
 from .cells import a1, span
@@ -110,9 +109,11 @@ def is_template(book: Book) -> bool:
     return meta is not None and "XL_IND_KEY" in book.names
 
 
-def read_template(book: Book) -> Reading:
+def read_template(book: Book, bureau: Form | None = None) -> Reading:
+    """``bureau``: the form file the bureau passed (--form); without it the shipped form the
+    workbook claims.  The embedded definition never supplies a rule (xltools.xlsx.embedded)."""
     meta = book.sheets.get(META_SHEET) or next(g for g in book.sheets.values() if g.text(0, 0) == "xltools")
-    form = _meta_form(book, meta)
+    form, changed = _meta_form(book, meta, bureau)
     sheet_name = book.names["XL_IND_KEY"][0]
     grid = book.sheets.get(sheet_name)
     if grid is None:
@@ -124,6 +125,7 @@ def read_template(book: Book) -> Reading:
         raise WorkbookError(f"{_name(book)}：模板的定义名称缺失（{', '.join(missing)}），可能被删除了列。请用原模板重新填报。")
     _, first, _, last, _ = book.names["XL_IND_KEY"]
     reading = Reading(source=book.path, kind="template", filing=None, sheet=sheet_name, columns=dict(col))  # type: ignore[arg-type]
+    reading.issues.extend(changed)
     national = form.layout == "national"
     base = _without_leaves(form) if national else form
     spec_leaves = {key(p): leaf for p, leaf in form.leaves()}
@@ -213,20 +215,27 @@ def _name(book: Book) -> str:
     return Path(book.path).name
 
 
-def _meta_form(book: Book, meta: Grid) -> Form:
+def _meta_form(book: Book, meta: Grid, bureau: Form | None) -> tuple[Form, list[Issue]]:
+    """The form to read by (trusted) and a ``form-changed`` error per difference of the claim."""
     check_complete(book, meta)
-    text = "".join(meta.text(r, 0) for r in range(3, meta.max_row + 1))
+    text = "".join(meta.text(r, 0) for r in range(3, min(meta.max_row, embedded.MAX_ROWS) + 1))
     try:
-        return _form_from_json(text)
-    except (ValueError, SpecError) as exc:
-        raise WorkbookError(f"{_name(book)}：模板隐藏工作表 {META_SHEET} 中的表式定义已损坏（{exc}）。"
+        claim = _form_from_json(text)
+    except (ValueError, SpecError, RecursionError) as exc:
+        raise WorkbookError(f"{_name(book)}：模板隐藏工作表 {META_SHEET} 中的表式定义已损坏（{str(exc)[:200]}）。"
                             "请用 xltools new 重新生成模板后填报。") from None
+    trusted = embedded.trusted_form(claim, bureau, _name(book))
+    where = Location("", "", META_SHEET, "A4")
+    changed = [Issue("form-changed", "error", where, f"工作簿内的表式定义与表式“{trusted.id}”不一致：{d}；"
+                     "已按原表式评分，请用原模板重新填报") for d in embedded.differences(claim, trusted)[:20]]
+    return embedded.reading_form(claim, trusted), changed
 
 
 @lru_cache(maxsize=64)
 def _form_from_json(text: str) -> Form:
-    """The embedded spec, parsed once per distinct text: a collection holds a few forms many times."""
-    return form_from_dict(json.loads(text), "模板内置表式")
+    """The embedded claim, parsed once per distinct text (under limits, no extends): a collection
+    holds a few forms many times."""
+    return form_from_dict(embedded.parse_claim(text), "模板内置表式")
 
 
 def _with_weights(form: Form, weights: dict[str, Decimal]) -> Form:
