@@ -1,6 +1,8 @@
 """The library calls behind the CLI commands: each command calls one function here."""
 from __future__ import annotations
 
+import os
+import re
 from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
@@ -78,7 +80,7 @@ def check_book(book, form=None) -> Result:
 
 
 def score_workbook(path: str | Path, output: str | Path | None = None, *, in_place: bool = False,
-                   backup: bool = True) -> tuple[Result, Path]:
+                   backup: bool = True, form=None) -> tuple[Result, Path]:
     """Write recomputed scores, marks, notes and the 校验结果 sheet into a copy of ``path``
     (``output``), or into ``path`` itself with ``in_place`` (after copying it to a backup).
     Everything else in the workbook survives: only the parts xltools owns are patched."""
@@ -92,7 +94,7 @@ def score_workbook(path: str | Path, output: str | Path | None = None, *, in_pla
     if in_place == (output is not None):
         raise WorkbookError("请用 -o 指定输出文件，或用 --in-place 直接写回原文件（会先备份），二者选一。")
     book = open_book(src)
-    result = check_book(book)
+    result = check_book(book, form)
     dst = src if in_place else Path(output)
     if not in_place and dst.resolve() == src.resolve():
         raise WorkbookError(f"{src.name}：输出文件与输入相同；要写回原文件请用 --in-place。")
@@ -126,16 +128,27 @@ def expand_paths(paths) -> list[Path]:
     out: list[Path] = []
     for p in map(Path, paths):
         if p.is_dir():
-            out.extend(sorted(q for q in p.rglob("*") if q.is_file() and q.suffix.lower() in WORKBOOK_SUFFIXES
-                              and not q.name.startswith("~$")))
+            out.extend(sorted(q for q in p.rglob("*") if _listed(q)))
         else:
             out.append(p)
     seen, unique = set(), []
     for p in out:
-        if p.resolve() not in seen:
-            seen.add(p.resolve())
+        real = os.path.realpath(p)  # never raises (a symlink loop is read later as a clear error)
+        if real not in seen:
+            seen.add(real)
             unique.append(p)
     return unique
+
+
+_BACKUP = re.compile(r"\.bak\d*$", re.I)
+
+
+def _listed(q: Path) -> bool:
+    """A folder entry to read: a workbook by name, not a folder, not Excel's lock file "~$…", not a
+    backup :func:`backup_path` made.  FIFOs, devices and dangling links are listed: reading refuses
+    them without opening them, so they get a row saying why."""
+    return (q.suffix.lower() in WORKBOOK_SUFFIXES and not q.name.startswith("~$") and not _BACKUP.search(q.stem)
+            and not q.is_dir())
 
 
 def evaluate_file(path: str | Path) -> Result:

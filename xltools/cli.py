@@ -24,6 +24,18 @@ def json_option(f):
     return click.option("--json", "as_json", is_flag=True, help="输出 JSON（供程序读取）。")(f)
 
 
+def form_option(f):
+    return click.option("--form", "form", type=click.Path(), default=None,
+                        help="按此表式评判（内置表式名称或 .yaml 表式文件）；默认按工作簿声明的内置表式。"
+                             "工作簿内的表式定义只作比对，从不作为评分规则。")(f)
+
+
+def bureau_form(form):
+    """The form of --form (None: each workbook's shipped form)."""
+    from .spec import load_form
+    return None if form is None else load_form(form)
+
+
 def quiet_option(f):
     return click.option("--quiet", "-q", is_flag=True, help="不输出进度信息。")(f)
 
@@ -105,7 +117,8 @@ def templates_cmd(output):
 @click.argument("paths", nargs=-1, required=True, type=click.Path(), metavar="文件或文件夹...")
 @json_option
 @quiet_option
-def check_cmd(paths, as_json, quiet):
+@form_option
+def check_cmd(paths, as_json, quiet, form):
     """校验并重新评分工作簿（.xlsx/.xlsm，可给文件夹），列出每个问题所在的单元格。
 
     退出码：0 没有错误；1 有文件存在错误；2 用法错误或有文件无法读取（与 score 相同）。
@@ -117,12 +130,13 @@ def check_cmd(paths, as_json, quiet):
     files = find_files(paths)
     if not files:
         raise click.UsageError("没有找到要校验的 .xlsx/.xlsm 文件")
+    form = bureau_form(form)
     outcomes, failed, unusable = [], False, False
     for i, path in enumerate(files, 1):
         if not quiet and len(files) > 1:
             click.echo(f"[{i}/{len(files)}] {path}", err=True)
         try:
-            result = api.check_file(path)
+            result = api.check_file(path, form)
         except XltoolsError as exc:
             unusable = True
             outcomes.append({"source": str(path), "valid": False, "error": {"code": exc.code, "message": str(exc)}})
@@ -144,7 +158,8 @@ def check_cmd(paths, as_json, quiet):
 @click.option("--in-place", is_flag=True, help="直接写回原文件（先备份为 *.bak.xlsx）。")
 @json_option
 @force_option
-def score_cmd(path, output, in_place, as_json, force):
+@form_option
+def score_cmd(path, output, in_place, as_json, force, form):
     """重新评分并写回：恢复公式和得分，在有问题的单元格上标色、加批注，并生成“校验结果”工作表。
 
     原文件除非用 --in-place 否则不改动；工作簿中的其他内容（宏、按钮、图片、图表、批注、样式）原样保留。
@@ -153,7 +168,7 @@ def score_cmd(path, output, in_place, as_json, force):
         raise click.UsageError("请用 -o 指定输出文件，或用 --in-place 直接写回原文件，二者选一。")
     if output:
         refuse_overwrite([output], force)
-    result, dst = api.score_workbook(path, output, in_place=in_place)
+    result, dst = api.score_workbook(path, output, in_place=in_place, form=bureau_form(form))
     if as_json:
         emit_json({**result.to_dict(), "output": str(dst)})
     else:
@@ -169,9 +184,10 @@ def score_cmd(path, output, in_place, as_json, force):
 @click.option("--format", "fmt", type=click.Choice(["docx", "md", "pdf"]), default=None,
               help="docx（默认）、md 或 pdf（经 LibreOffice 转换）；不写时按输出文件扩展名判断。")
 @force_option
-def report_cmd(path, output, fmt, force):
+@form_option
+def report_cmd(path, output, fmt, force, form):
     """按工作簿（或数据文件）起草自评报告：数字全部来自重新计算，文字部分留待填写。"""
-    result = api.check_file(path)
+    result = api.check_file(path, bureau_form(form))
     out = _draft(result, output, fmt, force)
     click.echo(f"已起草 {out}", err=True)
     if not result.report.valid:

@@ -80,7 +80,9 @@ def register(group: click.Group) -> None:
     @timeout_option
     @quiet_option
     @force_option
-    def collect_cmd(paths, output, units, year, as_json, as_csv, workers, timeout, quiet, force):
+    @click.option("--form", "form", type=click.Path(), default=None,
+                  help="按此表式评判每个工作簿（内置表式名称或 .yaml 表式文件）；默认按各工作簿声明的内置表式。")
+    def collect_cmd(paths, output, units, year, as_json, as_csv, workers, timeout, quiet, force, form):
         """汇总各单位交回的自评表（文件或文件夹，含子文件夹）：逐个校验、重新评分，写出汇总工作簿。
 
         无法读取、超时或出错的文件各占一行并写明原因，不影响其他文件。同一单位有多份时以最近保存的为准，
@@ -88,7 +90,7 @@ def register(group: click.Group) -> None:
         相同的文档，另加汇总行（英文键，见说明文档）。
         退出码：0 没有错误（含需补充说明）；1 有文件存在错误或无法读取；2 用法错误。
         """
-        from .collect import FAILED_STATES, MISSING, collect, csv_paths, write_summary
+        from .collect import FAILED_STATES, MISSING, collect, csv_paths, refuse_non_summary, write_summary
         from .roster import read_roster
         from .errors import WorkbookError
         missing = [p for p in paths if not Path(p).exists()]
@@ -101,10 +103,11 @@ def register(group: click.Group) -> None:
             raise WorkbookError(f"{output}：文件夹 {out.parent} 不存在，请先创建")
         ours = [out, *csv_paths(out).values()]
         refuse_overwrite(ours if as_csv else [out], force)
+        refuse_non_summary(out)  # even with --force: never a unit's workbook
         roster = read_roster(units, year) if units is not None else None  # a bad list: exit 2 before the work
         with _bar(quiet, "汇总") as progress:
             collection = collect(paths, workers=workers, progress=progress, exclude=ours, timeout=timeout,
-                                 units=roster, year=year, documents=as_json)
+                                 units=roster, year=year, documents=as_json, form=form)
         if (collection.summary["状态"] != MISSING).sum() == 0:
             raise WorkbookError("没有找到要汇总的 .xlsx/.xlsm 文件")
         written = write_summary(collection, output, csv=as_csv)

@@ -26,6 +26,7 @@ formula is intact — the formula's result, which is the recomputed value.
 from __future__ import annotations
 
 import csv
+import functools
 import math
 import os
 import re
@@ -110,12 +111,14 @@ class Collection:
 # map: one file -> plain data
 
 
-def summarize_file(path: str | os.PathLike, document: bool = False) -> dict[str, Any]:
+def summarize_file(path: str | os.PathLike, document: bool = False, form: str | None = None) -> dict[str, Any]:
     """Read, re-score and check one workbook; plain picklable data, never an exception.
-    ``document``: also ``check --json``'s document of the file (for ``collect --json``)."""
+    ``document``: also ``check --json``'s document of the file (for ``collect --json``).  ``form``:
+    the bureau's form file (--form), by which every workbook is judged instead of the shipped form
+    it claims."""
     path = str(path)
     try:
-        result = api.check_workbook(path)
+        result = api.check_workbook(path) if form is None else api.check_workbook(path, bureau_form(form))
     except XltoolsError as exc:
         if _is_own_output(path):
             return _failed(path, None, "该文件是 xltools 生成的分发清单或汇总表，不是自评表，已跳过", SKIPPED)
@@ -132,8 +135,8 @@ def summarize_file(path: str | os.PathLike, document: bool = False) -> dict[str,
         return _failed(path, "internal-error", _internal(exc), INTERNAL)
 
 
-def summarize_with_document(path: str | os.PathLike) -> dict[str, Any]:
-    return summarize_file(path, document=True)
+def summarize_with_document(path: str | os.PathLike, form: str | None = None) -> dict[str, Any]:
+    return summarize_file(path, document=True, form=form)
 
 
 def _mtime(path: str) -> float | None:
@@ -147,6 +150,21 @@ def _mtime(path: str) -> float | None:
 def status_of(errors: int, reviews: int) -> str:
     """通过 / 需补充说明 / 有错误 from the counts of the severity model."""
     return HAS_ERRORS if errors else NEEDS_REVIEW if reviews else OK
+
+
+@functools.lru_cache(maxsize=4)
+def bureau_form(form: str | None):
+    """The bureau's form file, read once per worker (None: each workbook's shipped form)."""
+    from .spec import load_form
+    return None if form is None else load_form(form)
+
+
+def refuse_non_summary(output: str | os.PathLike) -> None:
+    """The summary may replace an earlier summary (with --force), never another file: a unit's
+    workbook in the folder being collected is not overwritten even with --force."""
+    if os.path.lexists(output) and not _is_own_output(str(output)):
+        raise WorkbookError(f"{output}：已有同名文件，且不是 xltools 生成的汇总表（可能是单位交回的工作簿），"
+                            "为免覆盖已拒绝写入。请换一个输出文件名，或放到汇总的文件夹之外。")
 
 
 def _internal(exc: BaseException) -> str:
@@ -166,6 +184,10 @@ def _failed(path: str, code: str | None, message: str, state: str) -> dict[str, 
 
 
 def _is_own_output(path: str) -> bool:
+    """A manifest or summary xltools wrote (by its properties), and a sound package: a damaged file
+    claiming to be one is a failure like any other, never skipped."""
+    if not os.path.isfile(path):  # a FIFO or device is never opened
+        return False
     try:
         with zipfile.ZipFile(path) as archive:
             info = archive.getinfo("docProps/core.xml")
@@ -174,7 +196,14 @@ def _is_own_output(path: str) -> bool:
             text = archive.read(info).decode("utf-8", "replace")
     except (OSError, KeyError, zipfile.BadZipFile, ValueError, RuntimeError, EOFError, NotImplementedError):
         return False
-    return any(k in text for k in OWN_OUTPUT_KEYWORDS)
+    if not any(k in text for k in OWN_OUTPUT_KEYWORDS):
+        return False
+    from .xlsx.package import open_book
+    try:
+        open_book(path)
+    except XltoolsError:
+        return False
+    return True
 
 
 def _summarize(path: str, result: api.Result) -> dict[str, Any]:
@@ -322,7 +351,7 @@ def collect(paths: Iterable[str | os.PathLike], workers: int | None = None,
             progress: Callable[[int, int], None] | None = None,
             exclude: Iterable[str | os.PathLike] = (), timeout: float | None = DEFAULT_TIMEOUT,
             units: str | os.PathLike | Roster | None = None, year: int | None = None,
-            documents: bool = False) -> Collection:
+            documents: bool = False, form: str | None = None) -> Collection:
     """Check and re-score every workbook under ``paths`` (files and folders, recursively).
 
     ``workers``: processes (None: one per CPU; 1 with no ``timeout``: in this process).
@@ -330,11 +359,15 @@ def collect(paths: Iterable[str | os.PathLike], workers: int | None = None,
     called as files finish.  ``exclude``: files to leave out (the summary being written).
     ``units``: the round's list of units (a path or a :class:`Roster`): files are matched to it,
     units without a file are 未交.  ``year``: the round's year (else the list's 年度): files of
-    another year are flagged.  ``documents``: keep each file's ``check --json`` document."""
+    another year are flagged.  ``documents``: keep each file's ``check --json`` document.
+    ``form``: the bureau's form file (--form) every workbook is judged by."""
     roster = read_roster(units, year) if units is not None and not isinstance(units, Roster) else units
-    skip = {Path(p).resolve() for p in exclude}
-    files = [str(f) for f in find_files(paths) if f.resolve() not in skip]
+    skip = {os.path.realpath(p) for p in exclude}
+    files = [str(f) for f in find_files(paths) if os.path.realpath(f) not in skip]
     func = summarize_with_document if documents else summarize_file
+    if form is not None:
+        bureau_form(str(form))  # an unusable --form is a SpecError here, before any worker starts
+        func = functools.partial(func, form=str(form))
     rows = map_files(files, workers, counter(progress, len(files)), func=func, timeout=timeout)
     return reduce_rows(rows, roster, year if year is not None else roster.year if roster else None, documents)
 
@@ -348,13 +381,13 @@ def find_files(paths: Iterable[str | os.PathLike]) -> list[Path]:
     spreadsheet formats, which a unit may have sent back instead of .xlsx."""
     paths = list(paths)
     files = api.expand_paths(paths)
-    seen = {f.resolve() for f in files}
+    seen = {Path(os.path.realpath(f)) for f in files}
     folders = [Path(p) for p in paths if Path(p).is_dir()]
     for folder in folders:
         for f in sorted(folder.rglob("*")):
             if (f.suffix.lower() in OTHER_SPREADSHEETS and not f.name.startswith("~$") and f.is_file()
-                    and f.resolve() not in seen):
-                seen.add(f.resolve())
+                    and Path(os.path.realpath(f)) not in seen):
+                seen.add(Path(os.path.realpath(f)))
                 files.append(f)
     # macOS leaves "._name.xlsx" resource files beside each file when it zips or copies to a USB stick
     return [f for f in files if not (f.name.startswith("._") and any(folder in f.parents for folder in folders))]

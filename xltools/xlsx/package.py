@@ -8,9 +8,12 @@ that names the file and says what to do.
 """
 from __future__ import annotations
 
+import errno
 import io
 import math
+import os
 import re
+import stat
 import zipfile
 import zlib
 from dataclasses import dataclass, field
@@ -23,7 +26,7 @@ from xml.parsers import expat
 from defusedxml import ElementTree as SafeET
 from defusedxml.common import DefusedXmlException, DTDForbidden
 
-from ..errors import WorkbookError
+from ..errors import WorkbookError, os_reason
 from .cells import a1, rowcol
 
 NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
@@ -122,10 +125,27 @@ def sniff(path: Path) -> str:
 
 
 def _open(path: Path):
+    """The file, opened only when it is a regular file: a FIFO would block, a device never end."""
+    refuse_special(path)
     try:
         return open(path, "rb")
     except OSError as exc:
-        raise WorkbookError(f"{path}：无法打开（{exc.strerror or type(exc).__name__}）。请检查路径和权限。") from None
+        raise WorkbookError(f"{path.name}：无法打开（{os_reason(exc)}）。请检查路径和权限。") from None
+
+
+def refuse_special(path: Path) -> None:
+    """WorkbookError unless ``path`` is (a link to) a regular file; looks without opening it."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as exc:
+        if os.path.islink(path):
+            why = "符号链接循环" if exc.errno == errno.ELOOP else "符号链接指向的文件不存在"
+            raise WorkbookError(f"{path.name}：无法打开（{why}）。请改用链接指向的真实文件。") from None
+        raise WorkbookError(f"{path.name}：无法打开（{os_reason(exc)}）。请检查路径和权限。") from None
+    if not stat.S_ISREG(mode):
+        what = ("文件夹" if stat.S_ISDIR(mode) else "命名管道（FIFO）" if stat.S_ISFIFO(mode) else
+                "设备文件" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "套接字" if stat.S_ISSOCK(mode) else "特殊文件")
+        raise WorkbookError(f"{path.name}：这是{what}，不是普通文件，未打开读取。请改用真正的 .xlsx 工作簿文件。")
 
 
 def _kind(head: bytes) -> str:
