@@ -84,8 +84,7 @@ def score_workbook(path: str | Path, output: str | Path | None = None, *, in_pla
     """Write recomputed scores, marks, notes and the 校验结果 sheet into a copy of ``path``
     (``output``), or into ``path`` itself with ``in_place`` (after copying it to a backup).
     Everything else in the workbook survives: only the parts xltools owns are patched."""
-    import shutil
-
+    from .atomic import copy_file
     from .errors import WorkbookError
     from .writeback import plan
     from .xlsx.package import open_book
@@ -93,18 +92,35 @@ def score_workbook(path: str | Path, output: str | Path | None = None, *, in_pla
     src = Path(path)
     if in_place == (output is not None):
         raise WorkbookError("请用 -o 指定输出文件，或用 --in-place 直接写回原文件（会先备份），二者选一。")
+    if in_place:  # a symbolic link: its target is scored (the link stays a link)
+        src = Path(os.path.realpath(src))
     book = open_book(src)
     result = check_book(book, form)
     dst = src if in_place else Path(output)
-    if not in_place and dst.resolve() == src.resolve():
+    if not in_place and os.path.realpath(dst) == os.path.realpath(src):
         raise WorkbookError(f"{src.name}：输出文件与输入相同；要写回原文件请用 --in-place。")
+    if in_place:
+        refuse_read_only(src)
     if in_place and backup:
-        shutil.copy2(src, backup_path(src))
+        copy_file(src, backup_path(src))  # complete or absent, never half a backup
     try:
         apply_plan(src, dst, plan(result, book))
     except ValueError as exc:
         raise WorkbookError(f"{src.name}：无法写回结果（{exc}）。原文件未改动。") from None
     return result, dst
+
+
+def refuse_read_only(path: Path) -> None:
+    """--in-place never writes into a file or folder marked read-only (for everyone, also root)."""
+    from .errors import WorkbookError
+    for what, p in (("文件", path), ("文件夹", path.parent)):
+        try:
+            mode = os.stat(p).st_mode
+        except OSError:
+            continue
+        if not mode & 0o222 or not os.access(p, os.W_OK):
+            raise WorkbookError(f"{path.name}：{what} {p} 是只读的，未写回也未备份。请取消只读属性，"
+                                "或用 -o 另存为新文件。")
 
 
 def backup_path(path: Path) -> Path:

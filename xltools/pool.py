@@ -125,6 +125,7 @@ def _serve(conn, func: Callable, parent: int) -> None:
     None, or when the parent is gone (killed: a forked sibling may keep the pipe open)."""
     import signal
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    _bound_worker()
     while True:
         try:
             while not conn.poll(1):
@@ -139,6 +140,29 @@ def _serve(conn, func: Callable, parent: int) -> None:
             conn.send((True, func(item)))
         except BaseException as exc:  # noqa: BLE001 - incl. a result that cannot be pickled
             conn.send((False, f"{type(exc).__name__}：{str(exc)[:200]}"))
+
+
+#: Address space one worker may use: a hostile file fails in its worker (a row), never the machine.
+WORKER_MEMORY = 1536 * 1024 * 1024
+
+
+def _bound_worker() -> None:
+    """Die with the parent even mid-file (Linux: the kernel sends SIGKILL when the parent goes, also
+    after ``kill -9``), and stay within WORKER_MEMORY."""
+    import resource
+    import signal
+    try:
+        import ctypes
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # not Linux: the poll of getppid() in _serve remains
+        pass
+    try:
+        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        if soft == resource.RLIM_INFINITY or soft > WORKER_MEMORY:
+            resource.setrlimit(resource.RLIMIT_AS, (WORKER_MEMORY, hard))
+    except (ValueError, OSError):
+        pass
 
 
 def counter(progress: Callable[[int, int], None] | None, total: int) -> Callable[[int], None] | None:
