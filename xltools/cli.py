@@ -337,6 +337,11 @@ def _main(argv=None):
     except XltoolsError as exc:
         click.echo(f"错误：{exc}", err=True)
         sys.exit(2)
+    except OSError as exc:  # a file the library did not name itself: still a Chinese message, exit 2
+        from .errors import os_reason
+        where = f"{exc.filename}：" if exc.filename else ""
+        click.echo(f"错误：{where}{os_reason(exc)}。请检查路径、权限和磁盘空间。", err=True)
+        sys.exit(2)
     except SystemExit:
         raise
     sys.exit(0)

@@ -45,8 +45,9 @@ def draft_report(result: "Result", output: Path | str, fmt: str = "docx", *, ove
         raise XltoolsError(f"不支持的格式 {fmt!r}，可用：{', '.join(FORMATS)}")
     draft = build(result)
     output = Path(output)
-    if output.is_dir():
-        output = output / f"{draft.title}{FORMATS[fmt]}"
+    if output.is_dir():  # named after the unit's title: made safe (no separators, "..", reserved names)
+        from ..distribute import safe_stem
+        output = output / f"{safe_stem(draft.title, '自评报告')}{FORMATS[fmt]}"
     _check_output(output, fmt, overwrite)
     return render(draft, output, fmt)
 

@@ -6,6 +6,7 @@ is kept.
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from . import chart
@@ -14,22 +15,32 @@ from .content import PLACEHOLDER, STRONG, Draft, Figure, Heading, Paragraph, Tab
 HASHES = {0: "#", 1: "##", 2: "###", 3: "####"}
 
 
+#: Characters that Markdown (or the HTML it allows) reads as markup anywhere in a line, and what it
+#: reads as markup at the start of one (lists, quotes, headings): a backslash before them makes each
+#: the character itself (CommonMark: any ASCII punctuation may be escaped).
+_MARKUP = re.compile(r"([\\`*_{}\[\]<>#!|~&])")
+_LEADING = re.compile(r"^(\s*)([-+=]|\d+(?=[.)]))")
+
+
 def _escape(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    """Text typed by a unit, shown as typed: no links, images, HTML, emphasis or table breaks."""
+    text = _MARKUP.sub(r"\\\1", " ".join(text.splitlines()) if "\n" in text or "\r" in text else text)
+    return _LEADING.sub(lambda m: m[1] + ("\\" + m[2] if not m[2][0].isdigit() else m[2] + "\\"), text, count=1)
 
 
 def _inline(spans) -> str:
     out = []
     for span in spans:
+        text = _escape(span.text)
         if span.kind in (STRONG, PLACEHOLDER) and span.text.strip():
-            out.append(f"**{span.text}**")
+            out.append(f"**{text}**")
         else:
-            out.append(span.text)
+            out.append(text)
     return "".join(out)
 
 
 def _table(block: Table) -> list[str]:
-    lines = [f"**{block.caption}**", ""]
+    lines = [f"**{_escape(block.caption)}**", ""]
     lines.append("| " + " | ".join(_escape(h) for h in block.header) + " |")
     lines.append("|" + "|".join(":---:" if i in block.centered else "---" for i in range(len(block.header))) + "|")
     for row in block.rows:
@@ -44,7 +55,7 @@ def render(draft: Draft, output: Path) -> Path:
     lines: list[str] = []
     for block in draft.blocks:
         if isinstance(block, Heading):
-            lines += [f"{HASHES[block.level]} {block.text.replace(chr(10), '')}", ""]
+            lines += [f"{HASHES[block.level]} {_escape(block.text.replace(chr(10), ''))}", ""]
         elif isinstance(block, Paragraph):
             text = _inline(block.spans)
             if block.role == "signature":
@@ -58,8 +69,8 @@ def render(draft: Draft, output: Path) -> Path:
                 image = output.with_name(f"{output.stem}.chart.png")
                 image.parent.mkdir(parents=True, exist_ok=True)
                 image.write_bytes(png)
-                lines += [f"![{block.caption}]({image.name})", ""]
-            lines += [f"*{block.caption}*", ""]
+                lines += [f"![{_escape(block.caption)}]({image.name})", ""]
+            lines += [f"*{_escape(block.caption)}*", ""]
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text("\n".join(lines).rstrip() + "\n", encoding="utf-8")
     return output

@@ -502,9 +502,20 @@ def _shared_strings(path, archive, rels, limits: Limits) -> list[str]:
     for event, elem, parent in _stream(path, archive, part, ("si",)):
         if event == "root":
             continue
-        out.append("".join(t.text or "" for t in elem.iter(f"{NS}t")))
+        out.append(xstring("".join(t.text or "" for t in elem.iter(f"{NS}t"))))
         parent.remove(elem)
     return out
+
+
+_XESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
+
+
+def xstring(text: str) -> str:
+    """Decode OOXML's ``_xHHHH_`` escapes (ST_Xstring: characters XML cannot hold, and ``_x005F_``
+    for a literal underscore), as Excel shows the text."""
+    if "_x" not in text:
+        return text
+    return _XESCAPE.sub(lambda m: chr(int(m[1], 16)), text)
 
 
 def _formats(path, archive, rels) -> tuple[str, ...]:
@@ -745,7 +756,7 @@ def _cell(c, strings, formats) -> CellData | None:
     value: object = None
     error = False
     if t == "inlineStr":
-        value = "".join(x.text or "" for x in is_.iter(_T)) if is_ is not None else ""
+        value = xstring("".join(x.text or "" for x in is_.iter(_T))) if is_ is not None else ""
     elif raw is None:
         value = None
     elif t == "s":
