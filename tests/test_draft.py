@@ -122,7 +122,7 @@ def md_lines(path: Path) -> list[str]:
             line = line[1:-1]
         if line.startswith("| "):
             line = " | ".join(c.strip() for c in line.strip("|").split(" | "))
-        lines.append(line.replace("\\|", "|"))
+        lines.append(re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", line))  # CommonMark backslash escapes
     return lines
 
 

@@ -16,7 +16,7 @@ import re
 import stat
 import zipfile
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from urllib.parse import unquote
@@ -46,6 +46,13 @@ class Limits:
     max_rows: int = 20000  # rows read per sheet
     max_cells: int = 200000  # <c> elements per sheet, empty ones included (they cost parsing time too)
     max_merges: int = 5000  # merged ranges per sheet (lookups are linear in them)
+    max_sheets: int = 100  # sheets of the workbook (each costs a parse)
+    max_book_cells: int = 400000  # <c> elements of all sheets together
+    max_rels: int = 300  # relationship parts (each is parsed whole and kept)
+    max_tree_nodes: int = 1_000_000  # elements of the parts parsed whole and kept, the workbook over
+    max_part_nodes: int = 2_000_000  # elements of one part parsed as a stream
+    max_token: int = 2 * 1024 * 1024  # bytes of one text or tag (between two "<")
+    max_special: int = 64 * 1024  # bytes of one comment, CDATA section or processing instruction
 
 
 DEFAULT_LIMITS = Limits()
@@ -74,6 +81,7 @@ class Grid:
     merged: list[tuple[int, int, int, int]] = field(default_factory=list)
     state: str = "visible"
     truncated: bool = False
+    cell_count: int = 0  # <c> elements parsed
     max_row: int = -1
     max_col: int = -1
 
@@ -221,7 +229,7 @@ def _check_zip(path: Path, archive: _Archive, limits: Limits) -> None:
         if name.startswith("/") or ".." in name.split("/") or ":" in name.split("/")[0]:
             raise WorkbookError(f"{path.name}：压缩包内有可疑的路径“{info.filename[:80]}”（指向包外），"
                                 "不像正常的工作簿，已拒绝读取。")
-    _check_entries(path, archive, infos)
+    _check_entries(path, archive, infos, limits)
     names = {i.filename for i in infos}
     if "xl/workbook.xml" not in names and not any(n.endswith("workbook.xml") for n in names):
         if "content.xml" in names and "mimetype" in names:
@@ -233,36 +241,75 @@ def _check_zip(path: Path, archive: _Archive, limits: Limits) -> None:
         raise WorkbookError(f"{path.name}：压缩包里没有工作簿内容（xl/workbook.xml），不是有效的 .xlsx 文件。")
 
 
-def _check_entries(path: Path, archive: _Archive, infos) -> None:
+#: What Excel, WPS and LibreOffice write.  Other methods (bzip2, LZMA) inflate without a bound per
+#: read in Python's zipfile, so a part could inflate far past its declared size: refused.
+_METHODS = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
+
+
+def read_member(f, size: int) -> bytes:
+    """All of an open zip member, inflated in bounded steps: zipfile stops at the declared ``size``
+    (a stream holding more is cut there and fails its CRC), never inflating the rest first."""
+    chunks, got = [], 0
+    while chunk := f.read(min(1 << 20, max(size - got, 0) + 1)):
+        chunks.append(chunk)
+        got += len(chunk)
+    return b"".join(chunks)
+
+
+def _check_entries(path: Path, archive: _Archive, infos, limits: Limits = None) -> None:
     """Inflate every entry once (streaming, nothing kept) so that a damaged or encrypted part is a
     clear error here, not a crash later in a part the reader does not parse (score copies them all).
     Sizes were checked first, so this costs at most ``max_total_bytes`` of inflating."""
+    limits = limits or DEFAULT_LIMITS
     present = {i.filename for i in infos}
+    rels = [i for i in infos if i.filename.endswith(".rels")]
+    if len(rels) > limits.max_rels:
+        raise WorkbookError(f"{path.name}：关系部件过多（{len(rels)} 个，上限 {limits.max_rels}），不像正常的工作簿，"
+                            "已拒绝读取（超出读取上限）。")
+    budget = _Budget(path, limits)
     for info in infos:
         if info.flag_bits & 0x1:
             raise WorkbookError(f"{path.name}：压缩包内的部件 {info.filename} 设置了压缩密码（加密），无法读取。"
                                 "请在 Excel/WPS 中打开后另存为普通的 Excel 工作簿（*.xlsx），再试。")
+        if info.compress_type not in _METHODS:
+            raise WorkbookError(f"{path.name}：部件 {info.filename} 使用了不支持的压缩方式（{info.compress_type}），"
+                                "无法解压。请在 Excel/WPS 中打开后另存为 Excel 工作簿（*.xlsx），再试。")
         try:
             name, small = info.filename, info.file_size <= WHOLE_PART_BYTES
             with archive.open(info) as f:
                 if name.endswith(".rels"):  # small; score follows them: sound XML, no dangling target
-                    archive.trees[name] = tree = _parsed(path, name, f.read())
+                    archive.trees[name] = tree = budget.tree(name, read_member(f, info.file_size))
                     _check_rels(path, name, tree, present)
                 elif _STREAMED.match(name):  # parsed by the reader itself
                     if small:
-                        archive.data[name] = f.read()
+                        archive.data[name] = read_member(f, info.file_size)
                 elif name.lower().endswith(".xml"):  # score edits parts as text: they must be sound
                     if small and _KEPT.match(name):
-                        archive.trees[name] = _parsed(path, name, f.read())
+                        archive.trees[name] = budget.tree(name, read_member(f, info.file_size))
                     elif info.file_size <= _SAME_BYTES:
-                        _check_small_xml(path, name, f.read())
+                        _check_small_xml(path, name, read_member(f, info.file_size), limits)
                     else:
-                        _check_xml(path, name, f)
+                        _check_xml(path, name, f, limits)
                 while f.read(1 << 20):  # to the end: the CRC is checked there
                     pass
         except ZIP_ERRORS as exc:
             raise WorkbookError(f"{path.name}：部件 {info.filename} 无法解压（{type(exc).__name__}），文件已损坏。"
                                 "请重新保存或重新发送。") from None
+
+
+class _Budget:
+    """The elements of the parts parsed whole and kept (relationships, content types, workbook,
+    styles), counted before each is parsed: together at most ``max_tree_nodes``."""
+
+    def __init__(self, path: Path, limits: Limits):
+        self.path, self.limits, self.nodes = path, limits, 0
+
+    def tree(self, name: str, data: bytes):
+        self.nodes += data.count(b"<")
+        if self.nodes > self.limits.max_tree_nodes:
+            raise WorkbookError(f"{self.path.name}：部件 {name} 等处的 XML 元素过多（超过 {self.limits.max_tree_nodes} 个），"
+                                "超出读取上限，已拒绝读取。")
+        return _parsed(self.path, name, data, self.limits)
 
 
 #: Parts parsed in full by the reader itself (as a stream, refusing DTDs): not checked twice.
@@ -281,29 +328,30 @@ _same_trees: dict[bytes, object] = {}
 _sound: set[bytes] = set()
 
 
-def _parsed(path: Path, name: str, data: bytes):
+def _parsed(path: Path, name: str, data: bytes, limits: Limits):
     if len(data) > _SAME_BYTES:
-        return _parse_part(path, name, data)
+        return _parse_part(path, name, data, limits)
     tree = _same_trees.get(data)
     if tree is None:
-        tree = _parse_part(path, name, data)
+        tree = _parse_part(path, name, data, limits)
         if len(_same_trees) >= _SAME_LIMIT:
             _same_trees.clear()
         _same_trees[data] = tree
     return tree
 
 
-def _check_small_xml(path: Path, name: str, data: bytes) -> None:
+def _check_small_xml(path: Path, name: str, data: bytes, limits: Limits) -> None:
     if data not in _sound:
-        _check_xml(path, name, io.BytesIO(data))
+        _check_xml(path, name, io.BytesIO(data), limits)
         if len(_sound) >= _SAME_LIMIT:
             _sound.clear()
         _sound.add(data)
 
 
-def _check_xml(path: Path, name: str, f) -> None:
+def _check_xml(path: Path, name: str, f, limits: Limits) -> None:
     """Well-formed and without DTD, checked by expat as a stream (no tree: flat memory, C speed)."""
     parser = expat.ParserCreate()
+    guard = Tokens(path, name, limits)
 
     def refuse(*args):
         raise DTDForbidden(None, None, None)
@@ -311,6 +359,7 @@ def _check_xml(path: Path, name: str, f) -> None:
     parser.EntityDeclHandler = refuse
     try:
         while chunk := f.read(1 << 20):
+            guard.feed(chunk)
             parser.Parse(chunk, False)
         parser.Parse(b"", True)
     except DefusedXmlException:
@@ -330,25 +379,91 @@ def _check_rels(path: Path, name: str, root, present: set[str]) -> None:
                                 "请在 Excel 中打开修复后另存，或重新发送。")
 
 
-def _xml(path: Path, archive: _Archive, part: str):
+def _xml(path: Path, archive: _Archive, part: str, limits: Limits = None):
     if part in archive.trees:
         return archive.trees[part]
     try:
-        data = archive.data.pop(part, None) or archive.read(part)
+        data = archive.data.pop(part, None)
+        if data is None:
+            info = archive.getinfo(part)
+            with archive.open(info) as f:
+                data = read_member(f, info.file_size)
     except KeyError:
         return None
     except ZIP_ERRORS as exc:
         raise WorkbookError(f"{path.name}：部件 {part} 无法解压（{type(exc).__name__}），文件可能已损坏。") from None
-    return _parse_part(path, part, data)
+    return _parse_part(path, part, data, limits or DEFAULT_LIMITS)
 
 
-def _parse_part(path: Path, part: str, data: bytes):
+def _parse_part(path: Path, part: str, data: bytes, limits: Limits):
     try:
+        if data.count(b"<") > limits.max_part_nodes:
+            raise WorkbookError(f"{path.name}：部件 {part} 的 XML 元素过多（超过 {limits.max_part_nodes} 个），"
+                                "超出读取上限，已拒绝读取。")
+        Tokens(path, part, limits).feed(data)
         return parse_xml(data)
     except DefusedXmlException:
         raise WorkbookError(f"{path.name}：部件 {part} 含有 DTD/实体声明（可能是恶意构造的文件），已拒绝读取。") from None
     except (ET.ParseError, LookupError, ValueError) as exc:  # LookupError: an unknown encoding
         raise WorkbookError(f"{path.name}：部件 {part} 的 XML 已损坏（{str(exc)[:120]}），请在 Excel 中打开修复后另存。") from None
+
+
+class Tokens:
+    """Refuses, before the parser sees them, single XML tokens so long that parsing them in chunks
+    costs quadratic time (expat re-reads an unfinished token with every chunk): a text or tag over
+    ``max_token`` bytes (the run between two "<"), a comment, CDATA section or processing
+    instruction over ``max_special``.  Fed chunk by chunk; linear, at C speed."""
+
+    _OPEN = re.compile(rb"<(!--|!\[CDATA\[|\?)")
+    _CLOSE = {b"!--": b"-->", b"![CDATA[": b"]]>", b"?": b"?>"}
+
+    def __init__(self, path: Path, part: str, limits: Limits):
+        self.path, self.part = path, part
+        self.max_token, self.max_special = limits.max_token, limits.max_special
+        # a run of over max_token bytes without "<", starting after a "<" (or at the start): each
+        # position is tried once (the look-behind fails at once inside a run), so the search is linear
+        self._long = re.compile(rb"(?<![^<])[^<]{%d}" % (self.max_token + 1))
+        self.run = 0  # bytes since the last "<" (across chunks)
+        self.offset = 0  # where the current chunk starts in the part
+        self.tail = b""  # the last bytes of the previous chunk: a marker may straddle two chunks
+        self.close: bytes | None = None  # the end of the comment/CDATA/PI we are in
+        self.opened = 0  # where it started
+        self.seen = 0  # openings before this offset were handled
+
+    def feed(self, chunk: bytes) -> None:
+        first = chunk.find(b"<")
+        self.run += len(chunk) if first < 0 else first
+        if self.run > self.max_token or (first >= 0 and self._long.search(chunk, first)):
+            self._refuse("一段文字或一个标记")
+        if first >= 0:
+            self.run = len(chunk) - chunk.rfind(b"<") - 1
+        self._specials(chunk)
+        self.offset += len(chunk)
+
+    def _specials(self, chunk: bytes) -> None:
+        data, base = self.tail + chunk, self.offset - len(self.tail)
+        pos = 0
+        while True:
+            if self.close is not None:
+                end = data.find(self.close, max(pos, 0))
+                stop = base + (end if end >= 0 else len(data))
+                if stop - self.opened > self.max_special:
+                    self._refuse("一段注释、CDATA 或处理指令")
+                if end < 0:
+                    break
+                pos = end + len(self.close)
+                self.close, self.seen = None, base + pos
+                continue
+            m = self._OPEN.search(data, max(pos, self.seen - base))
+            if m is None:
+                break
+            self.close, self.opened, pos = self._CLOSE[m[1]], base + m.start(), m.end()
+            self.seen = base + m.end()
+        self.tail = data[-8:]
+
+    def _refuse(self, what: str) -> None:
+        raise WorkbookError(f"{self.path.name}：部件 {self.part} 中{what}过长（超过读取上限），"
+                            "不像正常的工作簿（可能是恶意构造的文件），已拒绝读取。")
 
 
 def parse_xml(data: bytes):
@@ -408,6 +523,11 @@ def _read_book(path: Path, archive: _Archive, limits: Limits, only: set[str] | N
     strings = _shared_strings(path, archive, rels, limits)
     formats = _formats(path, archive, rels)
     sheets: dict[str, Grid] = {}
+    used = 0  # cells read so far (the book's budget)
+    listed = list(root.iter(f"{NS}sheet"))
+    if len(listed) > limits.max_sheets:
+        raise WorkbookError(f"{path.name}：工作表过多（{len(listed)} 个，上限 {limits.max_sheets}），超出读取上限，"
+                            "不像自评表，已拒绝读取。请删除多余的工作表后另存，再试。")
     for sheet in root.iter(f"{NS}sheet"):
         name = sheet.get("name", "")
         if name in sheets:
@@ -419,7 +539,10 @@ def _read_book(path: Path, archive: _Archive, limits: Limits, only: set[str] | N
         if only is not None and name not in only:
             continue
         grid = Grid(name, state=sheet.get("state", "visible"))
-        _read_sheet(path, archive, part, grid, strings, formats, limits)
+        left = limits.max_book_cells - used
+        _read_sheet(path, archive, part, grid, strings, formats,
+                    limits if left >= limits.max_cells else replace(limits, max_cells=max(left, 0)))
+        used += grid.cell_count
         sheets[name] = grid
     names = {}
     for dn in root.iter(f"{NS}definedName"):
@@ -499,7 +622,7 @@ def _shared_strings(path, archive, rels, limits: Limits) -> list[str]:
     out: list[str] = []
     if part is None or part not in archive.NameToInfo:
         return out
-    for event, elem, parent in _stream(path, archive, part, ("si",)):
+    for event, elem, parent in _stream(path, archive, part, ("si",), limits):
         if event == "root":
             continue
         out.append(xstring("".join(t.text or "" for t in elem.iter(f"{NS}t"))))
@@ -546,7 +669,7 @@ def _read_formats(root) -> tuple[str, ...]:
     return tuple(out)
 
 
-def _stream(path: Path, archive: _Archive, part: str, tags: tuple[str, ...]):
+def _stream(path: Path, archive: _Archive, part: str, tags: tuple[str, ...], limits: Limits = DEFAULT_LIMITS):
     """Parse a big part as a stream: yields ("start"|"end", element, parent) for the local names in
     ``tags`` — "end" when the element is complete, "start" (attributes only) for "row".  The caller
     removes what it has used from ``parent``, so memory stays flat whatever the part's size.  DTDs and
@@ -557,7 +680,7 @@ def _stream(path: Path, archive: _Archive, part: str, tags: tuple[str, ...]):
     if info is None:
         return
     if info.file_size <= WHOLE_PART_BYTES:  # the usual case: one C-speed parse of the whole part
-        root = _xml(path, archive, part)  # DTDs refused by parse_xml
+        root = _xml(path, archive, part, limits)  # DTDs refused by parse_xml
         yield "root", root, _NO_PARENT
         yield from _whole_events(root, wanted)
         return
@@ -570,8 +693,11 @@ def _stream(path: Path, archive: _Archive, part: str, tags: tuple[str, ...]):
         stack: list = []
         tail = b""
         first = True
+        guard = Tokens(path, part, limits)
+        nodes = 0
 
         def events():
+            nonlocal nodes
             for event, elem in parser.read_events():
                 if event == "start":
                     stack.append(elem)
@@ -581,6 +707,10 @@ def _stream(path: Path, archive: _Archive, part: str, tags: tuple[str, ...]):
                         yield "start", elem, stack[-2]
                     continue
                 stack.pop()
+                nodes += 1
+                if nodes > limits.max_part_nodes:
+                    raise WorkbookError(f"{path.name}：部件 {part} 的 XML 元素过多（超过 {limits.max_part_nodes} 个），"
+                                        "超出读取上限，已拒绝读取。")
                 if elem.tag in wanted:
                     yield "end", elem, stack[-1] if stack else _NO_PARENT
         try:
@@ -589,7 +719,7 @@ def _stream(path: Path, archive: _Archive, part: str, tags: tuple[str, ...]):
                 if not chunk:
                     break
                 if first and _looks_utf16(chunk):
-                    root = _xml(path, archive, part)
+                    root = _xml(path, archive, part, limits)
                     yield "root", root, _NO_PARENT
                     yield from _whole_events(root, wanted)
                     return
@@ -597,6 +727,7 @@ def _stream(path: Path, archive: _Archive, part: str, tags: tuple[str, ...]):
                 if b"<!DOCTYPE" in tail + chunk or b"<!ENTITY" in tail + chunk:
                     raise DTDForbidden(None, None, None)
                 tail = chunk[-16:]
+                guard.feed(chunk)
                 parser.feed(chunk)
                 yield from events()
             parser.close()
@@ -658,7 +789,7 @@ def _read_sheet(path, archive, part, grid: Grid, strings, formats, limits: Limit
     max_row = max_col = -1
     max_rows, max_cells = limits.max_rows, limits.max_cells
     try:
-        for event, elem, parent in _stream(path, archive, part, ("row", "c", "mergeCell", "sheetData")):
+        for event, elem, parent in _stream(path, archive, part, ("row", "c", "mergeCell", "sheetData"), limits):
             tag = elem.tag
             if tag == _C:
                 cells += 1
@@ -725,6 +856,7 @@ def _read_sheet(path, archive, part, grid: Grid, strings, formats, limits: Limit
                     grid.merged.append((r1, c1, r2, c2))
     finally:
         grid.max_row, grid.max_col = max(grid.max_row, max_row), max(grid.max_col, max_col)
+        grid.cell_count = cells
     if root == f"{NS}worksheet" and data is None:  # required by the schema; score writes into it
         raise WorkbookError(f"{path.name}：{where}缺少单元格数据（sheetData），文件已损坏。请在 Excel 中打开修复后另存。")
 
