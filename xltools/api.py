@@ -105,8 +105,11 @@ def score_workbook(path: str | Path, output: str | Path | None = None, *, in_pla
         copy_file(src, backup_path(src))  # complete or absent, never half a backup
     try:
         apply_plan(src, dst, plan(result, book))
-    except ValueError as exc:
-        raise WorkbookError(f"{src.name}：无法写回结果（{exc}）。原文件未改动。") from None
+    except (ValueError, KeyError, StopIteration, TypeError, IndexError, AttributeError) as exc:
+        # a package the reader accepts but write-back cannot place every edit in (or the result
+        # did not read back as written): refused before the result is written
+        raise WorkbookError(f"{src.name}：无法写回结果（{type(exc).__name__}：{str(exc)[:200]}），"
+                            "原文件未改动。请在 Excel/WPS 中打开该文件另存后再试。") from None
     return result, dst
 
 

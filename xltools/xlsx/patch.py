@@ -158,8 +158,13 @@ def _esc_attr(s: str) -> str:
 
 def _xstr(s: str) -> str:
     """Cell/comment text: OOXML escapes control characters as _xHHHH_ (and a literal _xHHHH_)."""
+    return escape(_xencoded(s), {"\r": "&#13;"})
+
+
+def _xencoded(s: str) -> str:
+    """The text as the XML holds it once parsed (ST_Xstring escapes, before XML escaping)."""
     s = re.sub(r"_(x[0-9A-Fa-f]{4}_)", r"_x005F_\1", s)
-    return escape(_ILLEGAL.sub(lambda m: f"_x{ord(m[0]):04X}_", s), {"\r": "&#13;"})
+    return _ILLEGAL.sub(lambda m: f"_x{ord(m[0]):04X}_", s)
 
 
 def _prefix(xml: str, root: str) -> str:
@@ -245,6 +250,52 @@ def _num(v: float) -> str:
 
 # --- the package -----------------------------------------------------------------------------------
 
+def _read(z: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
+    """A member inflated in bounded steps, never past its declared size (see package.read_member)."""
+    from .package import read_member
+    with z.open(info) as f:
+        return read_member(f, info.file_size)
+
+
+def _verify(pkg: "_Package", sheets: dict, by_sheet: dict) -> None:
+    """Before anything is written: every rewritten part is well-formed XML, and each edited cell
+    is, in the parsed result, exactly one ``<c>`` holding the formula and value written (string
+    surgery that landed in a comment, another cell's text or a second copy of the cell is caught
+    here).  ValueError otherwise: the caller refuses and the file stays as it was."""
+    for name in pkg.order:
+        if pkg.data[name] is not pkg.original.get(name) and name.endswith((".xml", ".rels", ".vml")):
+            try:
+                SafeET.fromstring(pkg.data[name], forbid_dtd=True)
+            except SafeET.ParseError as exc:
+                raise ValueError(f"{name}: not well-formed after patching ({exc})") from None
+    for sheet, cells in by_sheet.items():
+        wanted = {_ref(*rc): e for rc, e in cells.items() if e.formula is not None or e.value is not None}
+        if not wanted:
+            continue
+        found: dict[str, list] = defaultdict(list)
+        for c in SafeET.fromstring(pkg.data[sheets[sheet][0]], forbid_dtd=True).iter(f"{{{MAIN}}}c"):
+            if c.get("r") in wanted:
+                found[c.get("r")].append(c)
+        for ref, e in wanted.items():
+            if len(found[ref]) != 1 or not _holds(found[ref][0], e):
+                raise ValueError(f"{sheet}!{ref}: the cell does not read back as written")
+
+
+def _holds(c, e: "CellEdit") -> bool:
+    f = c.find(f"{{{MAIN}}}f")
+    if e.formula is not None:
+        text = e.formula[1:] if e.formula.startswith("=") else e.formula
+        if f is None or (f.text or "") != text:
+            return False
+    if e.value is None or isinstance(e.value, bool):
+        return True
+    v = c.find(f"{{{MAIN}}}v")
+    if isinstance(e.value, str):
+        got = v.text if v is not None else "".join(t.text or "" for t in c.iter(f"{{{MAIN}}}t"))
+        return (got or "") == _xencoded(e.value)
+    return v is not None and v.text == _num(float(e.value))
+
+
 def _rels_name(part: str) -> str:
     folder, name = posixpath.split(part)
     return posixpath.join(folder, "_rels", name + ".rels")
@@ -258,7 +309,7 @@ class _Package:
             self.meta = {i.filename: i for i in z.infolist()}
             if len(self.meta) != len(z.infolist()):
                 raise ValueError(f"{src}: duplicate zip entries")
-            self.data = {i.filename: z.read(i) for i in z.infolist()}
+            self.data = {i.filename: _read(z, i) for i in z.infolist()}
             self.comment = z.comment
         self.original, self.order = dict(self.data), list(self.meta)
 
@@ -948,6 +999,7 @@ def apply(src: Path, dst: Path, edits: list[CellEdit],
                 pkg.remove_rel(wb, rid)
                 pkg.remove(target)
                 pkg.drop_override(target)
+    _verify(pkg, sheets, by_sheet)
     mode = stat.S_IMODE(os.stat(dst if dst.exists() else src).st_mode)
     pkg.save(dst, mode)
     old, new = pkg.original, pkg.data
