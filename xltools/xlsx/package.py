@@ -49,8 +49,8 @@ class Limits:
     max_sheets: int = 100  # sheets of the workbook (each costs a parse)
     max_book_cells: int = 400000  # <c> elements of all sheets together
     max_rels: int = 300  # relationship parts (each is parsed whole and kept)
-    max_tree_nodes: int = 1_000_000  # elements of the parts parsed whole and kept, the workbook over
-    max_part_nodes: int = 2_000_000  # elements of one part parsed as a stream
+    max_tree_nodes: int = 300_000  # elements of the parts parsed whole and kept, the workbook over
+    max_part_nodes: int = 600_000  # "<" of one part (its tags): 200,000 cells of a value each
     max_token: int = 2 * 1024 * 1024  # bytes of one text or tag (between two "<")
     max_special: int = 64 * 1024  # bytes of one comment, CDATA section or processing instruction
 
@@ -697,22 +697,17 @@ def _stream(path: Path, archive: _Archive, part: str, tags: tuple[str, ...], lim
         nodes = 0
 
         def events():
-            nonlocal nodes
             for event, elem in parser.read_events():
                 if event == "start":
                     stack.append(elem)
                     if len(stack) == 1:
                         yield "root", elem, _NO_PARENT
                     elif elem.tag == _ROW and elem.tag in wanted:
-                        yield "start", elem, stack[-2]
+                        yield "start", elem, _CLEAR
                     continue
                 stack.pop()
-                nodes += 1
-                if nodes > limits.max_part_nodes:
-                    raise WorkbookError(f"{path.name}：部件 {part} 的 XML 元素过多（超过 {limits.max_part_nodes} 个），"
-                                        "超出读取上限，已拒绝读取。")
                 if elem.tag in wanted:
-                    yield "end", elem, stack[-1] if stack else _NO_PARENT
+                    yield "end", elem, _CLEAR if stack else _NO_PARENT
         try:
             while True:
                 chunk = f.read(1 << 16)
@@ -728,6 +723,10 @@ def _stream(path: Path, archive: _Archive, part: str, tags: tuple[str, ...], lim
                     raise DTDForbidden(None, None, None)
                 tail = chunk[-16:]
                 guard.feed(chunk)
+                nodes += chunk.count(b"<")  # counted before parsing: each element costs Python time
+                if nodes > limits.max_part_nodes:
+                    raise WorkbookError(f"{path.name}：部件 {part} 的 XML 元素过多（超过 {limits.max_part_nodes} 个），"
+                                        "超出读取上限，已拒绝读取。")
                 parser.feed(chunk)
                 yield from events()
             parser.close()
@@ -757,6 +756,18 @@ class _NoParent:
 
 
 _NO_PARENT = _NoParent()
+
+
+class _Clear:
+    """The "parent" of a streamed element: freeing it empties it (O(1)) instead of removing it from
+    its parent (O(siblings): quadratic for millions of cells under one element).  What remains of
+    it, an empty element, goes with its parent, which is emptied in turn when it ends."""
+
+    def remove(self, elem) -> None:
+        elem.clear()
+
+
+_CLEAR = _Clear()
 
 
 def _looks_utf16(head: bytes) -> bool:
