@@ -312,10 +312,23 @@ def macro_workbook(dst: Path) -> None:
 
 # --- the corpus --------------------------------------------------------------------------------------
 
+#: Files found by the fuzzer (benchmarks/fuzz.py) and kept as they were found: not rebuilt here.
+FUZZ_FINDS = [
+    {"file": "h69-fuzz-bad-string-below-row-limit.xlsx",
+     "what": "found by benchmarks/fuzz.py (10 minutes, 25,307 inputs), kept as is: a shared-string index out of "
+             "range in a cell below the row limit (it crashed with AttributeError)",
+     "check": 1, "expect": ["共享字符串"], "score": "error"},
+]
+
+
 def build() -> None:
+    kept = {e["file"]: (FILES / e["file"]).read_bytes() for e in FUZZ_FINDS if (FILES / e["file"]).exists()}
     if FILES.exists():
         shutil.rmtree(FILES)
     FILES.mkdir(parents=True)
+    for e in FUZZ_FINDS:
+        if e["file"] in kept:
+            (FILES / e["file"]).write_bytes(kept[e["file"]])
     ex_sheet = parts_of(EXAMPLE)[SHEET].decode("utf-8")
     assert '<c r="G11"' in ex_sheet
 
@@ -345,9 +358,8 @@ def build() -> None:
                   "Excel opens): readable, number formats lost", 0, ["株洲市城市管理综合行政执法支队", "校验通过"],
                   score="ok").name, EXAMPLE, **no_styles)
     variant(entry("h68-no-styles-with-errors.xlsx", "the blank template (it has errors) without styles.xml: check "
-                  "reads it; score needs a fill for its red marks", 1, ["自评表!F4"], score="known-bug",
-                  bug="patch.apply: StopIteration at next(... RT + 'styles') (patch.py line 789) when the workbook "
-                  "has no styles part and a mark is needed").name, TEMPLATE, **no_styles)
+                  "reads it; score needs a fill for its red marks", 1, ["自评表!F4"], score="ok").name,
+            TEMPLATE, **no_styles)
     variant(entry("h11-no-content-types.xlsx", "[Content_Types].xml removed", 1, ["[Content_Types].xml"]).name,
             EXAMPLE, types=None)
     variant(entry("h12-wrong-content-type.xlsx", "the workbook declared as application/xml", 1, ["类型不对"]).name,
@@ -512,12 +524,311 @@ def build() -> None:
             workbook=lambda x: re.sub(r'<definedName name="XL_[^"]*">[^<]*</definedName>', "", x),
             sheet=lambda x: re.sub(r"(<row r=\"1\"[^>]*>.*?)</row>", lambda m: m[1] + wide + "</row>", x, count=1, flags=re.S))
 
+    ENTRIES.extend(dict(e) for e in FUZZ_FINDS if e["file"] in kept)
+    trust_boundary()
+    exhaustion()
+    write_back_and_names()
+
     (HERE / "expected.yaml").write_text(
         "# What `xltools check FILE` must answer for each file of tests/hostile/files/ (written by build.py).\n"
         "# check: exit code; expect: substrings of the output (Chinese message, cell, or issue code), all required;\n"
         "# score: `xltools score FILE -o OUT` refuses cleanly (error: exit 2 and a message) or writes (ok: exit 0/1);\n"
-        "# known-bug: a crash in a module outside the reader (see bug), xfail in the tests.\n"
         + yaml.safe_dump({"files": ENTRIES}, allow_unicode=True, sort_keys=False, width=120), encoding="utf-8")
+
+
+# --- issue 18: the trust boundary, resource exhaustion, write-back ---------------------------------
+
+YUNNAN = ROOT / "workbooks" / "yunnan.xlsx"
+META = "xl/worksheets/sheet2.xml"
+
+
+def spec_of(base: Path) -> dict:
+    """The form definition ``base`` carries in its hidden _xltools sheet."""
+    import json
+
+    from xltools.xlsx.layout import META_SHEET
+    from xltools.xlsx.package import open_book
+    meta = open_book(base).sheets[META_SHEET]
+    return json.loads("".join(meta.text(r, 0) for r in range(3, meta.max_row + 1)))
+
+
+def with_spec(name: str, base: Path, edit, what: str, check: int, expect: list[str], score: str = "ok", **extra):
+    """``base`` whose embedded definition is ``edit(spec dict)`` (a dict, or raw text), written as
+    one inline string in _xltools!A4 — what a unit gets by editing the hidden sheet."""
+    import json
+    from xml.sax.saxutils import escape
+    data = spec_of(base)
+    out = edit(data)
+    text = out if isinstance(out, str) else json.dumps(data if out is None else out, ensure_ascii=False)
+    cell = f'<c r="A4" t="inlineStr"><is><t>{escape(text)}</t></is></c>'
+    return variant(entry(name, what, check, expect, score, **extra).name, base,
+                   meta=lambda x: re.sub(r'<c r="A4"[^>]*>.*?</c>', lambda m: cell, x, count=1, flags=re.S))
+
+
+def _set(**changes):
+    def edit(d):
+        d.update(changes)
+    return edit
+
+
+def _group_weight(name, weight):
+    def edit(d):
+        next(g for g in d["indicators"] if g["group"] == name)["weight"] = weight
+    return edit
+
+
+def _yunnan_leaf_rule(rule):
+    def edit(d):
+        def leaves(nodes):
+            for n in nodes:
+                yield from leaves(n.get("children", [])) if "group" in n else [n]
+        leaf = next(x for x in leaves(d["indicators"]) if x.get("rule", {}).get("kind") == "step")
+        leaf["rule"] = rule
+    return edit
+
+
+def trust_boundary() -> None:
+    """The embedded definition is a claim: rules, grades and weights come from the shipped form."""
+    changed = "_xltools!A4"  # the form-changed error's cell; its message starts:
+    claim = "工作簿内的表式定义与表式"
+    with_spec("h70-forged-grades.xlsx", EXAMPLE, _set(grades=[[0, "优"]]),
+              "grades rewritten to [[0, 优]] in the hidden definition: graded by the shipped bands, an error",
+              1, [changed, claim])
+    with_spec("h71-forged-rule-criteria.xlsx", YUNNAN, _yunnan_leaf_rule({"kind": "manual", "criteria": "满分"}),
+              "a step rule of the yunnan form replaced by a manual rule", 1, [changed, claim])
+    with_spec("h72-forged-rule-own-leaf.xlsx", EXAMPLE,
+              lambda d: d["indicators"][0]["children"][0].setdefault("children", []).append(
+                  {"leaf": "自加指标", "weight": 10, "rule": {"kind": "tiers", "tiers": [[0, 10]]}}),
+              "the unit's own leaf given a rule that always gives full marks", 1, [changed, claim])
+    with_spec("h73-forged-group-weight.xlsx", EXAMPLE, _group_weight("产出指标", 80),
+              "产出指标 weight 50 -> 80 in the definition", 1, [changed, claim])
+    with_spec("h74-forged-funding.xlsx", EXAMPLE, _set(funding={"weight": 0, "label": "预算执行率"}),
+              "预算执行率 weight 10 -> 0", 1, [changed, claim])
+    with_spec("h75-forged-total.xlsx", EXAMPLE, _set(total=50), "满分 100 -> 50", 1, [changed, claim])
+    with_spec("h76-forged-layout.xlsx", EXAMPLE, _set(layout="criteria"), "layout national -> criteria",
+              1, [changed, claim])
+    with_spec("h77-forged-title.xlsx", EXAMPLE, _set(title="别的表"), "the title changed", 1, [changed, claim])
+    with_spec("h78-claims-other-form.xlsx", EXAMPLE, _set(id="project"),
+              "a dept workbook claiming to be the project form: judged by project, every difference listed",
+              1, [changed, claim])
+    with_spec("h79-unknown-form-id.xlsx", EXAMPLE, _set(id="my-own-form"),
+              "a form id that is not shipped (no --form given): not judged by its own rules", 1,
+              ["不是内置表式", "--form"], score="error")
+    for n, (target, label) in enumerate((("/etc/passwd", "etc-passwd"), ("/dev/zero", "dev-zero"),
+                                         ("/dev/stdin", "stdin"), ("\\\\host\\share\\x.yaml", "unc"),
+                                         ("dept", "shipped-id"))):
+        with_spec(f"h{80 + n}-extends-{label}.xlsx", EXAMPLE, _set(extends=target),
+                  f"extends: {target} in the definition: never opened", 1, ["_xltools", "extends"], score="error")
+    with_spec("h85-weights-key.xlsx", EXAMPLE, _set(weights={"产出指标": 90}),
+              "a weights: override in the definition", 1, ["_xltools", "weights"], score="error")
+    with_spec("h86-add-key.xlsx", EXAMPLE, _set(add=[{"parent": "产出指标/数量指标", "leaf": "x", "weight": 1}]),
+              "an add: in the definition", 1, ["_xltools", "add"], score="error")
+    with_spec("h87-16400-groups.xlsx", EXAMPLE,
+              lambda d: d["indicators"].extend({"group": f"组{i}", "weight": 0} for i in range(16400)),
+              "16,400 groups declared (wider than column XFD in a summary)", 1, ["_xltools", "过长"],
+              score="error")
+    with_spec("h88-150-groups.xlsx", EXAMPLE,
+              lambda d: d["indicators"].extend({"group": f"组{i}", "weight": 0} for i in range(150)),
+              "150 extra groups (under the count limit): judged by the shipped form, an error per change",
+              1, [changed, claim])
+    with_spec("h89-deep-json.xlsx", EXAMPLE, lambda d: "[" * 5000 + "]" * 5000,
+              "5,000 nested arrays (a RecursionError before)", 1, ["_xltools", "嵌套过深"], score="error")
+    with_spec("h90-deep-groups.xlsx", EXAMPLE,
+              lambda d: {**d, "indicators": [__import__("functools").reduce(
+                  lambda child, i: {"group": f"g{i}", "children": [child]}, range(60), {"leaf": "x", "weight": 1})]},
+              "groups nested 60 deep", 1, ["_xltools", "嵌套过深"], score="error")
+    with_spec("h91-huge-definition.xlsx", EXAMPLE, lambda d: {**d, "description": _hanzi(600_000)},
+              "a 600,000-character definition", 1, ["_xltools", "过长"], score="error")
+    with_spec("h92-nan-weights.xlsx", EXAMPLE, lambda d: json_text(d).replace('"weight":50', '"weight":NaN', 1),
+              "NaN as a group weight (json accepts it)", 1, ["_xltools"], score="error")
+    with_spec("h93-definition-not-a-mapping.xlsx", EXAMPLE, lambda d: '"dept"', "the definition is a JSON string",
+              1, ["_xltools", "已损坏"], score="error")
+    with_spec("h94-forged-grade-labels.xlsx", EXAMPLE,
+              _set(grades=[[90, "优秀"], [80, "良好"], [60, "合格"], [0, "不合格"]]),
+              "grade labels renamed (same bounds)", 1, [changed, claim])
+    with_spec("h95-own-leaf-derived.xlsx", EXAMPLE,
+              lambda d: d["indicators"][1]["children"][0].setdefault("children", []).append(
+                  {"leaf": "派生", "weight": 5, "derive": {"kind": "ratio"}}),
+              "the unit's own leaf with a derivation", 1, ["_xltools"], score="error")
+    rows = "".join(f'<row r="{r}"><c r="A{r}" t="inlineStr"><is><t>x</t></is></c></row>' for r in range(5, 20001))
+    variant(entry("h96-meta-20000-rows.xlsx", "19,996 more rows of text in the hidden sheet", 1,
+                  ["_xltools", "已损坏"]).name, EXAMPLE,
+            meta=lambda x: x.replace("</sheetData>", rows + "</sheetData>"))
+
+
+def _hanzi(n: int) -> str:
+    """``n`` Chinese characters that do not compress much (under the ratio limit)."""
+    import random
+    rng = random.Random(3)
+    return "".join(rng.choice("长文本说明表式指标分值等级规则") for _ in range(n))
+
+
+def _elements(n: int, seed: int = 5) -> bytes:
+    """``n`` empty elements that deflate about 100:1 (under the ratio limit): runs of <x/> broken by
+    a random other one."""
+    import random
+    rng = random.Random(seed)
+    out, count = [], 0
+    while count < n:
+        k = rng.randint(40, 120)
+        out.append(b"<x/>" * k + b"<" + bytes([rng.choice(b"abcdefghijklmnopqrstuvw")]) + b"/>")
+        count += k + 1
+    return b"".join(out)
+
+
+def json_text(d) -> str:
+    import json
+    return json.dumps(d, ensure_ascii=False, separators=(",", ":"))
+
+
+def _spread(size: int, seed: int = 7) -> bytes:
+    """``size`` bytes of letters that deflate about 150:1 (under the ratio limit): a 30 KB random
+    block repeated, with one random letter every 600 bytes breaking the matches."""
+    import random
+    rng = random.Random(seed)
+    block = bytes(rng.choice(b"abcdefghijklmnopqrstuvwxyz") for _ in range(30000))
+    out = bytearray()
+    while len(out) < size:
+        for i in range(0, len(block), 600):
+            out += block[i:i + 600] + bytes([rng.choice(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ")])
+    return bytes(out[:size])
+
+
+def exhaustion() -> None:
+    """Small files that cost CPU or memory under the size limits: refused before the cost."""
+    base = parts_of(EXAMPLE)
+    sheet = base[SHEET]
+
+    def many_sheets(name, count, body, what, expect):
+        parts = dict(base)
+        wb = parts["xl/workbook.xml"].decode()
+        rels = parts["xl/_rels/workbook.xml.rels"].decode()
+        types = parts["[Content_Types].xml"].decode()
+        extra_s, extra_r, extra_t = [], [], []
+        for i in range(count):
+            part = f"xl/worksheets/x{i}.xml"
+            parts[part] = body
+            extra_s.append(f'<sheet name="S{i}" sheetId="{100 + i}" r:id="rX{i}"/>')
+            extra_r.append(f'<Relationship Id="rX{i}" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+                           f'relationships/worksheet" Target="worksheets/x{i}.xml"/>')
+            extra_t.append(f'<Override PartName="/{part}" ContentType="application/vnd.openxmlformats-officedocument.'
+                           'spreadsheetml.worksheet+xml"/>')
+        parts["xl/workbook.xml"] = wb.replace("</sheets>", "".join(extra_s) + "</sheets>").encode()
+        parts["xl/_rels/workbook.xml.rels"] = rels.replace("</Relationships>", "".join(extra_r) + "</Relationships>").encode()
+        parts["[Content_Types].xml"] = types.replace("</Types>", "".join(extra_t) + "</Types>").encode()
+        write_zip(entry(name, what, 1, expect), parts)
+
+    full = ('<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+            "<sheetData>" + ("<row>" + "<c><v>1</v></c>" * 10 + "</row>") * 3000
+            + "</sheetData></worksheet>").encode()  # under 1 MB a sheet: no ratio limit applies
+    many_sheets("h97-190-sheets.xlsx", 190, full, "190 sheets of 30,000 cells each (check took 90 s)",
+                ["工作表过多"])
+    many = dict(base)
+    rels_part = '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/' \
+                'package/2006/relationships">' + "".join(
+                    f'<Relationship Id="r" Type="urn:x" Target="http://example.invalid/" TargetMode="External"/>'
+                    for i in range(3000)) + "</Relationships>"
+    for i in range(320):
+        many[f"customXml/_rels/item{i}.xml.rels"] = rels_part
+    write_zip(entry("h98-320-rels-parts.xlsx", "320 relationship parts of 3,000 relationships each (1.3 GB before)",
+                    1, ["关系部件过多"]), many)
+    many = dict(base)
+    for i in range(250):
+        many[f"customXml/_rels/item{i}.xml.rels"] = rels_part
+    write_zip(entry("h99-250-big-rels-parts.xlsx", "250 relationship parts (under the count limit) of 3,000 "
+                    "relationships: the element budget of kept trees", 1, ["XML 元素过多"]), many)
+
+    def in_sheet(marker: bytes, body: bytes, end: bytes) -> bytes:
+        return sheet.replace(b"<sheetData>", marker + body + end + b"<sheetData>", 1)
+    huge = _spread(30 << 20)
+    variant(entry("h100-huge-comment.xlsx", "a 30 MB XML comment in the sheet (quadratic parsing before)", 1,
+                  ["sheet1.xml", "过长"]).name, EXAMPLE, sheet=in_sheet(b"<!--", huge, b"-->"))
+    variant(entry("h101-huge-attribute.xlsx", "a 30 MB attribute value in the sheet", 1, ["sheet1.xml", "过长"]).name,
+            EXAMPLE, sheet=sheet.replace(b"<sheetData>", b'<sheetPr codeName="' + huge + b'"/><sheetData>', 1))
+    variant(entry("h102-huge-cdata.xlsx", "a 30 MB CDATA section in a shared string", 1,
+                  ["sharedStrings.xml", "过长"]).name, EXAMPLE,
+            strings=lambda x: x.replace("<t>", "<t><![CDATA[" + huge.decode() + "]]>", 1))
+    variant(entry("h103-huge-pi.xlsx", "a 30 MB processing instruction in the workbook part", 1,
+                  ["workbook.xml", "过长"]).name, EXAMPLE,
+            workbook=lambda x: x.replace("<sheets>", "<?x " + huge.decode() + "?><sheets>", 1))
+    variant(entry("h104-huge-text.xlsx", "a 30 MB text node in a shared string", 1, ["sharedStrings.xml", "过长"]).name,
+            EXAMPLE, strings=lambda x: x.replace("<t>", "<t>" + huge.decode(), 1))
+    variant(entry("h105-comment-with-markup.xlsx", "a 30 MB comment full of '<' and '>' (short runs between them)",
+                  1, ["sheet1.xml", "过长"]).name, EXAMPLE,
+            sheet=in_sheet(b"<!--", huge.replace(b"A", b"<").replace(b"B", b">"), b"-->"))
+    variant(entry("h106-many-elements-outside-data.xlsx", "2.5 million empty elements after the sheet data "
+                  "(kept by a streaming parser)", 1, ["sheet1.xml", "元素过多"]).name, EXAMPLE,
+            sheet=sheet.replace(b"</sheetData>", b"</sheetData><extLst>" + _elements(2_500_000) + b"</extLst>", 1))
+    variant(entry("h107-styles-many-elements.xlsx", "styles.xml of 400,000 elements (a kept tree)", 1,
+                  ["XML 元素过多"]).name, EXAMPLE,
+            styles=lambda x: x.replace("</styleSheet>", "<extLst>" + _elements(400_000).decode() + "</extLst></styleSheet>"))
+    # a part declaring 2,000 bytes whose deflate stream holds 500 MB
+    raw = bytearray(parts_zip(EXAMPLE))
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        for name, data in parts_of(EXAMPLE).items():
+            if name == "xl/theme/theme1.xml":
+                continue
+            z.writestr(zipfile.ZipInfo(name, FIXED), data, zipfile.ZIP_DEFLATED)
+        info = zipfile.ZipInfo("xl/theme/theme1.xml", FIXED)
+        info.compress_type = zipfile.ZIP_DEFLATED
+        with z.open(info, "w", force_zip64=False) as f:
+            chunk = b"<a>" + bytes(1 << 20)
+            for _ in range(500):
+                f.write(chunk)
+    data = bytearray(buf.getvalue())
+    local, central = _headers(bytes(data), "xl/theme/theme1.xml")
+    first = (b"<a>" + bytes(1 << 20))[:2000]
+    for off in (local + 14, central + 16):
+        struct.pack_into("<I", data, off, zlib.crc32(first))
+    struct.pack_into("<I", data, local + 22, 2000)
+    struct.pack_into("<I", data, central + 24, 2000)
+    del raw
+    entry("h108-stream-longer-than-declared.xlsx", "theme1.xml declares 2,000 bytes, its deflate stream holds "
+          "500 MB (inflated whole before: 1 GB)", 1, ["theme1.xml"]).write_bytes(bytes(data))
+    parts = parts_of(EXAMPLE)
+    with zipfile.ZipFile(entry("h109-bzip2-part.xlsx", "a sound bzip2-compressed part (no spreadsheet program "
+                               "writes one: inflates unbounded in zipfile)", 1, ["不支持的压缩方式"]), "w") as z:
+        for name, data in parts.items():
+            z.writestr(zipfile.ZipInfo(name, FIXED), data,
+                       zipfile.ZIP_BZIP2 if name == "xl/styles.xml" else zipfile.ZIP_DEFLATED)
+    lz = bytearray(parts_zip(EXAMPLE))
+    lz = set_method(bytes(lz), "xl/theme/theme1.xml", zipfile.ZIP_LZMA)
+    entry("h110-corrupt-lzma.xlsx", "theme1.xml marked LZMA over deflate bytes (a traceback before)", 1,
+          ["theme1.xml", "不支持的压缩方式"]).write_bytes(lz)
+    variant(entry("h111-comment-in-workbook.xlsx", "a 100 KB comment in workbook.xml (parsed whole)", 1,
+                  ["workbook.xml", "过长"]).name, EXAMPLE,
+            workbook=lambda x: x.replace("<sheets>", "<!--" + "c" * 100_000 + "--><sheets>", 1))
+
+
+def write_back_and_names() -> None:
+    """Crafted XML that string surgery could misplace; names and escapes read from cells."""
+    variant(entry("h112-cell-in-comment.xlsx", "a commented-out copy of 得分 I11 before the real one: a "
+                  "formula restored into the comment would be lost", 0, ["校验通过"], score="ok").name, EXAMPLE,
+            sheet=lambda x: x.replace('<c r="I11"', '<!--<c r="I11" s="1"><v>0</v></c>--><c r="I11"', 1))
+    variant(entry("h113-cell-in-cdata.xlsx", "another cell's text holds '<c r=\"I11\">' in CDATA", 0,
+                  ["校验通过"], score="ok").name, EXAMPLE,
+            sheet=lambda x: x.replace("</sheetData>", '<row r="40"><c r="A40" t="inlineStr"><is><t><![CDATA[<c r="I11">'
+                                      '<f>1</f></c>]]></t></is></c></row></sheetData>', 1))
+    variant(entry("h114-fake-prefix-in-comment.xlsx", "a comment before the root naming another prefix "
+                  "(<x:worksheet): write-back must not take it", 0, ["校验通过"], score="ok").name, EXAMPLE,
+            sheet=lambda x: x.replace("<worksheet", '<!-- <x:worksheet xmlns:x="urn:fake"> --><worksheet', 1))
+    variant(entry("h115-xescape-unit.xlsx", "unit name typed with _xHHHH_ escapes: read decoded", 0,
+                  ["株洲市城管支队ABC"], score="ok").name, EXAMPLE,
+            sheet=cells(C2=inline("株洲市城管支队_x0041__x0042__x0043_")))
+    for n, (unit, label) in enumerate((("../../逃逸", "traversal"), ("/tmp/xltools-abs/单位", "absolute"),
+                                       ("单" * 300, "300-chars"))):
+        variant(entry(f"h{116 + n}-unit-name-{label}.xlsx", f"unit name {unit[:20]!r}: report -o DIR stays in DIR", 0,
+                      ["校验通过"], score="ok").name, EXAMPLE, sheet=cells(C2=inline(unit)))
+    variant(entry("h119-markdown-injection.xlsx", "HTML, links and images in the unit name and a reason", 0,
+                  ["校验通过"], score="ok").name, EXAMPLE,
+            sheet=cells(C2=inline("&lt;img src=x onerror=alert(1)&gt;[点我](http://evil.invalid)")))
+    parts = parts_of(EXAMPLE)
+    parts["docProps/core.xml"] = parts["docProps/core.xml"].replace(b"<dc:creator>", b"<cp:keywords>xltools-summary"
+                                                                    b"</cp:keywords><dc:creator>")
+    parts["xl/worksheets/sheet1.xml"] = b""
+    write_zip(entry("h120-damaged-claims-summary.xlsx", "a damaged file whose properties say it is an xltools "
+                    "summary (was skipped with exit 0)", 1, ["sheet1.xml"]), parts)
 
 
 def parts_zip(path: Path) -> bytes:
