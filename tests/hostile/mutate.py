@@ -1,7 +1,9 @@
 """Mutations of valid workbooks for the fuzzer (tests/test_fuzz.py, benchmarks/fuzz.py).
 
 Everything is driven by one ``random.Random``, so ``(base file, seed)`` reproduces an input.
-Two families: raw byte flips in the zip, and structural edits of the XML of the parts we read
+Four families: the embedded form definition edited as a unit could (:func:`mutate_definition`),
+parts made large in the ways that cost time or memory (:func:`mutate_sizes`), raw byte flips in the
+zip, and structural edits of the XML of the parts we read
 (sheets, workbook.xml, styles.xml, sharedStrings.xml): delete/duplicate elements, change the
 attributes that matter (``t``, ``s``, ``r``, merge refs, defined names), inject text into values
 and formulas, huge and non-finite numbers.  The XML is edited with lxml (prefixes kept).
@@ -193,6 +195,122 @@ def mutate_package(parts: dict[str, bytes], rng: random.Random) -> str:
     return f"flip-in-part@{name}"
 
 
+# --- the embedded definition (hidden _xltools sheet) and part sizes --------------------------------
+
+META_PART = "xl/worksheets/sheet2.xml"
+SPEC_VALUES = (None, 0, -1, 1e308, "NaN", float("nan"), "", "优", [], {}, [[0, "优"]], [[100, "优"], [0, "差"]],
+               "/etc/passwd", "/dev/zero", "\\\\host\\share\\x.yaml", "dept", "x" * 5000, {"kind": "manual"},
+               {"kind": "tiers", "tiers": [[0, 100]]}, {"kind": "nope"}, [[[[[[]]]]]], True, 10 ** 30)
+SPEC_KEYS = ("id", "title", "kind", "layout", "levels", "funding", "grades", "total", "indicators", "extends",
+             "weights", "add", "description", "rule", "weight", "group", "leaf", "children", "derive", "x")
+
+
+def _spec_text(parts: dict[str, bytes]) -> str | None:
+    """The definition's JSON (cell A4 of the hidden sheet, a shared string in our templates)."""
+    import re
+    meta = parts.get(META_PART, b"").decode("utf-8", "replace")
+    m = re.search(r'<c r="A4"[^>]*t="s"[^>]*><v>(\d+)</v>', meta)
+    strings = parts.get("xl/sharedStrings.xml")
+    if not m or strings is None:
+        return None
+    try:
+        root = etree.fromstring(strings, etree.XMLParser(resolve_entities=False))
+    except etree.XMLSyntaxError:  # broken by an earlier mutation
+        return None
+    items = [e for e in root if isinstance(e.tag, str)]
+    i = int(m[1])
+    return "".join(items[i].itertext()) if i < len(items) else None
+
+
+def _edit_json(data, rng: random.Random, depth: int = 0):
+    """One random change somewhere in the definition: a value replaced, a key added or dropped, a
+    node duplicated many times, or nesting deepened."""
+    if isinstance(data, dict) and data and (depth > 3 or rng.random() < 0.4):
+        key = rng.choice(list(data))
+        choice = rng.random()
+        if choice < 0.4:
+            data[key] = rng.choice(SPEC_VALUES)
+        elif choice < 0.6:
+            data[rng.choice(SPEC_KEYS)] = rng.choice(SPEC_VALUES)
+        elif choice < 0.8:
+            del data[key]
+        else:
+            data[key] = {"group": "g", "children": [data[key]]}
+        return data
+    if isinstance(data, list) and data and rng.random() < 0.3:
+        item = rng.choice(data)
+        data.extend([item] * rng.choice((1, 10, 200, 3000)))
+        return data
+    children = list(data.values()) if isinstance(data, dict) else data if isinstance(data, list) else []
+    nested = [c for c in children if isinstance(c, (dict, list)) and c]
+    if nested:
+        _edit_json(rng.choice(nested), rng, depth + 1)
+    return data
+
+
+def mutate_definition(parts: dict[str, bytes], rng: random.Random) -> str:
+    """The hidden sheet's definition changed as a unit could (JSON edited, or replaced by text)."""
+    import json
+    import re
+    from xml.sax.saxutils import escape
+    text = _spec_text(parts)
+    if text is None:
+        return "definition-absent"
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return "definition-unparsable"
+    kind = rng.random()
+    if kind < 0.8:
+        for _ in range(rng.choice((1, 1, 2, 4))):
+            data = _edit_json(data, rng)
+        new = json.dumps(data, ensure_ascii=False)
+    elif kind < 0.9:
+        new = rng.choice(("[" * 3000 + "]" * 3000, '{"id": "dept"', "null", '"dept"', text[: rng.randrange(len(text))],
+                          text.replace("{", "{" * 20, 1)))
+    else:
+        new = text * rng.choice((2, 50))
+    cell = f'<c r="A4" t="inlineStr"><is><t>{escape(new)}</t></is></c>'
+    parts[META_PART] = re.sub(rb'<c r="A4".*?</c>', lambda m: cell.encode("utf-8"), parts[META_PART], count=1,
+                              flags=re.S)
+    return "definition"
+
+
+def mutate_sizes(parts: dict[str, bytes], rng: random.Random) -> str:
+    """A part made large in one of the ways that cost time or memory: a long comment, attribute,
+    text or CDATA, many elements, many sheets' worth of relationship parts."""
+    name = rng.choice([p for p in XML_PARTS if p in parts] or list(parts))
+    data = parts[name]
+    size = rng.choice((70_000, 1 << 20, 3 << 20))
+    filler = bytes(rng.choice(b"abcdefgh") for _ in range(997)) * (size // 997 + 1)
+    filler = filler[:size]
+    kind = rng.choice(("comment", "attribute", "text", "cdata", "elements", "pi", "rels"))
+    cut = data.rfind(b"</")
+    if cut < 0:
+        return f"sizes-skip@{name}"
+    if kind == "comment":
+        insert = b"<!--" + filler + b"-->"
+    elif kind == "attribute":
+        insert = b'<x a="' + filler + b'"/>'
+    elif kind == "text":
+        insert = b"<x>" + filler + b"</x>"
+    elif kind == "cdata":
+        insert = b"<x><![CDATA[" + filler + b"]]></x>"
+    elif kind == "pi":
+        insert = b"<?x " + filler + b"?>"
+    elif kind == "elements":
+        insert = b"<x/>" * (size // 4)
+    else:
+        rels = (b'<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/'
+                b'relationships">' + b'<Relationship Id="r" Type="urn:x" Target="http://x.invalid/" '
+                b'TargetMode="External"/>' * rng.choice((10, 3000)) + b"</Relationships>")
+        for i in range(rng.choice((5, 100, 310))):
+            parts[f"customXml/_rels/item{i}.xml.rels"] = rels
+        return "sizes-rels"
+    parts[name] = data[:cut] + insert + data[cut:]
+    return f"sizes-{kind}@{name}"
+
+
 def flip_zip_bytes(data: bytes, rng: random.Random) -> bytes:
     out = bytearray(data)
     for _ in range(rng.randint(1, 16)):
@@ -207,10 +325,15 @@ def mutate(base: bytes, rng: random.Random) -> tuple[bytes, list[str]]:
     parts = {i.filename: d for i, d in read_parts(base)}
     done = []
     for _ in range(rng.choice((1, 1, 2, 3, 5))):
-        if rng.random() < 0.85:
+        r = rng.random()
+        if r < 0.6:
             done.append(mutate_xml(parts, rng))
-        else:
+        elif r < 0.75:
             done.append(mutate_package(parts, rng))
+        elif r < 0.92:
+            done.append(mutate_definition(parts, rng))
+        else:
+            done.append(mutate_sizes(parts, rng))
     return write_parts(list(parts.items())), done
 
 
