@@ -184,6 +184,10 @@ def test_full_disk_is_a_chinese_error_and_nothing_half_written(tmp_path):
                               text=True, timeout=120)
         _refused(proc, "磁盘空间不足")
         assert not (disk / "b.xlsx").exists() and leftovers(disk) == []
+        proc = subprocess.run([*COMMAND, "report", str(EXAMPLE), "-o", str(disk / "r.docx")], capture_output=True,
+                              text=True, timeout=120)
+        _refused(proc, "磁盘空间不足")
+        assert not (disk / "r.docx").exists() and leftovers(disk) == []
     finally:
         subprocess.run(["umount", str(disk)], capture_output=True)
 
@@ -199,6 +203,10 @@ def test_read_only_mount_is_a_chinese_error(tmp_path):
         proc = subprocess.run([*COMMAND, "score", str(EXAMPLE), "-o", str(disk / "b.xlsx")], capture_output=True,
                               text=True, timeout=120)
         _refused(proc, "b.xlsx")
+        proc = subprocess.run([*COMMAND, "report", str(EXAMPLE), "-o", str(disk / "r.docx")], capture_output=True,
+                              text=True, timeout=120)
+        _refused(proc, "r.docx")
+        assert sorted(p.name for p in disk.iterdir()) == ["a.xlsx"]
     finally:
         subprocess.run(["umount", str(disk)], capture_output=True)
 

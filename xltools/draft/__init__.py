@@ -61,9 +61,14 @@ def _check_output(output: Path, fmt: str, overwrite: bool) -> None:
 
 def render(draft: Draft, output: Path, fmt: str) -> Path:
     """Lay ``draft`` out as ``fmt`` at ``output``."""
-    if fmt == "docx":
+    if fmt == "docx":  # made aside, then written atomically: a full disk or read-only folder leaves no 0-byte .docx
+        import tempfile
+
+        from ..atomic import write_bytes
         from .word import render as word
-        return word(draft, output)
+        with tempfile.TemporaryDirectory(prefix="xltools-") as tmp:
+            data = word(draft, Path(tmp) / "report.docx").read_bytes()
+        return write_bytes(output, data)
     if fmt == "pdf":
         from .pdf import render as pdf
         return pdf(draft, output)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from ..atomic import write_bytes
 from . import chart
 from .content import PLACEHOLDER, STRONG, Draft, Figure, Heading, Paragraph, Table
 
@@ -72,5 +73,4 @@ def render(draft: Draft, output: Path) -> Path:
                 lines += [f"![{_escape(block.caption)}]({image.name})", ""]
             lines += [f"*{_escape(block.caption)}*", ""]
     output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text("\n".join(lines).rstrip() + "\n", encoding="utf-8")
-    return output
+    return write_bytes(output, ("\n".join(lines).rstrip() + "\n").encode("utf-8"))  # whole or not at all
