@@ -260,3 +260,28 @@ def test_score_writes_where_the_reader_found_the_cell(name, tmp_path):
     assert grid.get(10, 8).formula, "I11 holds the restored formula"
     with zipfile.ZipFile(out) as z:
         assert z.testzip() is None
+
+
+# --- the token guard, chunk boundaries included ----------------------------------------------------
+
+@pytest.mark.parametrize("data, refused", [
+    (b"<a>" + b"x" * 90 + b"</a>", False),
+    (b"<a>" + b"x" * 150 + b"</a>", True),  # a text over max_token
+    (b'<a b="' + b"x" * 150 + b'"/>', True),  # an attribute
+    (b"<a><!--" + b"c" * 40 + b"--></a>", False),
+    (b"<a><!--" + b"c<" * 40 + b"--></a>", True),  # a comment full of "<": short runs, one long token
+    (b"<a><![CDATA[" + b"<" * 60 + b"]]></a>", True),
+    (b"<a><!--" + b"c" * 40 + b"--><!--" + b"d" * 40 + b"--></a>", False),  # two short ones
+    (b"<?x " + b"<p" * 40 + b"?><a/>", True),
+])
+@pytest.mark.parametrize("step", [1, 3, 7, 1000])
+def test_long_tokens_are_refused_whatever_the_chunks(data, refused, step):
+    from xltools.xlsx.package import Limits, Tokens
+    guard = Tokens(Path("x.xlsx"), "p", Limits(max_token=100, max_special=50))
+    try:
+        for i in range(0, len(data), step):
+            guard.feed(data[i:i + step])
+    except WorkbookError as exc:
+        assert refused and "过长" in str(exc)
+    else:
+        assert not refused
