@@ -248,6 +248,19 @@ def _edit_json(data, rng: random.Random, depth: int = 0):
     return data
 
 
+def _nodes(data, limit: int = 300_001) -> int:
+    """JSON values in ``data`` as written out (a value shared n times counts n times), up to ``limit``."""
+    count, todo = 0, [data]
+    while todo and count < limit:
+        item = todo.pop()
+        count += 1
+        if isinstance(item, dict):
+            todo.extend(item.values())
+        elif isinstance(item, list):
+            todo.extend(item)
+    return count
+
+
 def mutate_definition(parts: dict[str, bytes], rng: random.Random) -> str:
     """The hidden sheet's definition changed as a unit could (JSON edited, or replaced by text)."""
     import json
@@ -264,6 +277,8 @@ def mutate_definition(parts: dict[str, bytes], rng: random.Random) -> str:
     if kind < 0.8:
         for _ in range(rng.choice((1, 1, 2, 4))):
             data = _edit_json(data, rng)
+        if _nodes(data) > 300_000:  # copies of copies: keep the input itself small enough to build
+            return "definition-too-big"
         new = json.dumps(data, ensure_ascii=False)
     elif kind < 0.9:
         new = rng.choice(("[" * 3000 + "]" * 3000, '{"id": "dept"', "null", '"dept"', text[: rng.randrange(len(text))],
