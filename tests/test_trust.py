@@ -86,7 +86,7 @@ def test_unknown_form_needs_the_bureaus_form_file(tmp_path):
     with pytest.raises(WorkbookError, match="--form"):
         api.check_workbook(book)
     proc = cli("check", str(book))
-    assert proc.returncode == 1 and "--form" in proc.stdout
+    assert proc.returncode == 2 and "--form" in proc.stdout  # unusable without the form: exit 2
     assert changed(api.check_workbook(book, api.load_form(own))) == []
     other = tmp_path / "other.yaml"
     other.write_text("extends: dept\nid: own-form\nweights: {产出指标: 60, 效益指标: 20}\n", encoding="utf-8")
@@ -122,10 +122,11 @@ def test_special_files_are_refused_without_opening(tmp_path):
     for name, why in _specials(tmp_path).items():
         start = time.perf_counter()
         proc = cli("check", str(tmp_path / name), timeout=30)
-        assert proc.returncode == 1 and why in proc.stdout and "Traceback" not in proc.stdout + proc.stderr, name
+        out = proc.stdout + proc.stderr  # a dangling or looping link is "找不到" before reading: a usage error
+        assert proc.returncode == 2 and (why in out or "找不到" in out) and "Traceback" not in out, name
         assert time.perf_counter() - start < 10
         proc = cli("score", str(tmp_path / name), "-o", str(tmp_path / "out.xlsx"), timeout=30)
-        assert proc.returncode == 2 and why in proc.stderr, proc.stderr
+        assert proc.returncode == 2 and (why in proc.stderr or "不存在" in proc.stderr), proc.stderr
 
 
 def test_collect_rows_for_special_files_and_no_backups(tmp_path):
@@ -154,12 +155,14 @@ def test_collect_never_writes_over_an_input(tmp_path):
     unit = folder / "good-1.xlsx"
     unit.write_bytes(EXAMPLE.read_bytes())
     before = unit.read_bytes()
-    proc = cli("collect", str(folder), "-o", str(unit), "-q", "--workers", "1")
-    assert proc.returncode == 2 and "覆盖" in proc.stderr
-    assert unit.read_bytes() == before
+    for force in ((), ("--force",)):  # not even with --force
+        proc = cli("collect", str(folder), "-o", str(unit), "-q", "--workers", "1", *force)
+        assert proc.returncode == 2 and "覆盖" in proc.stderr
+        assert unit.read_bytes() == before
     summary = tmp_path / "汇总.xlsx"
     assert cli("collect", str(folder), "-o", str(summary), "-q", "--workers", "1").returncode == 0
-    assert cli("collect", str(folder), "-o", str(summary), "-q", "--workers", "1").returncode == 0  # its own: replaced
+    # an earlier summary is replaced with --force
+    assert cli("collect", str(folder), "-o", str(summary), "-q", "--workers", "1", "--force").returncode == 0
 
 
 def test_workers_die_with_their_parent(tmp_path):
