@@ -736,7 +736,8 @@ def exhaustion() -> None:
     for i in range(250):
         many[f"customXml/_rels/item{i}.xml.rels"] = rels_part
     write_zip(entry("h99-250-big-rels-parts.xlsx", "250 relationship parts (under the count limit) of 3,000 "
-                    "relationships: the element budget of kept trees", 1, ["XML 元素过多"]), many)
+                    "relationships: refused by their declared sizes, before any is parsed", 1, ["关系部件过多或过大"]),
+              many)
 
     def in_sheet(marker: bytes, body: bytes, end: bytes) -> bytes:
         return sheet.replace(b"<sheetData>", marker + body + end + b"<sheetData>", 1)

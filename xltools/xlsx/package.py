@@ -49,6 +49,7 @@ class Limits:
     max_sheets: int = 100  # sheets of the workbook (each costs a parse)
     max_book_cells: int = 400000  # <c> elements of all sheets together
     max_rels: int = 300  # relationship parts (each is parsed whole and kept)
+    max_rels_bytes: int = 4 * 1024 * 1024  # their declared sizes together (checked before any is parsed)
     max_tree_nodes: int = 300_000  # elements of the parts parsed whole and kept, the workbook over
     max_part_nodes: int = 600_000  # "<" of one part (its tags): 200,000 cells of a value each
     max_token: int = 2 * 1024 * 1024  # bytes of one text or tag (between two "<")
@@ -263,8 +264,9 @@ def _check_entries(path: Path, archive: _Archive, infos, limits: Limits = None) 
     limits = limits or DEFAULT_LIMITS
     present = {i.filename for i in infos}
     rels = [i for i in infos if i.filename.endswith(".rels")]
-    if len(rels) > limits.max_rels:
-        raise WorkbookError(f"{path.name}：关系部件过多（{len(rels)} 个，上限 {limits.max_rels}），不像正常的工作簿，"
+    if len(rels) > limits.max_rels or sum(i.file_size for i in rels) > limits.max_rels_bytes:
+        raise WorkbookError(f"{path.name}：关系部件过多或过大（{len(rels)} 个，共 {sum(i.file_size for i in rels) // 1024} KB；"
+                            f"上限 {limits.max_rels} 个、{limits.max_rels_bytes // 1024 // 1024} MB），不像正常的工作簿，"
                             "已拒绝读取（超出读取上限）。")
     budget = _Budget(path, limits)
     for info in infos:
