@@ -257,7 +257,7 @@ def read_member(f, size: int) -> bytes:
     return b"".join(chunks)
 
 
-def _check_entries(path: Path, archive: _Archive, infos, limits: Limits = None) -> None:
+def _check_entries(path: Path, archive: _Archive, infos, limits: Limits | None = None) -> None:
     """Inflate every entry once (streaming, nothing kept) so that a damaged or encrypted part is a
     clear error here, not a crash later in a part the reader does not parse (score copies them all).
     Sizes were checked first, so this costs at most ``max_total_bytes`` of inflating."""
@@ -381,7 +381,7 @@ def _check_rels(path: Path, name: str, root, present: set[str]) -> None:
                                 "请在 Excel 中打开修复后另存，或重新发送。")
 
 
-def _xml(path: Path, archive: _Archive, part: str, limits: Limits = None):
+def _xml(path: Path, archive: _Archive, part: str, limits: Limits | None = None):
     if part in archive.trees:
         return archive.trees[part]
     try:
