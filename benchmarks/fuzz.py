@@ -7,7 +7,10 @@ SpecError).  Anything else is a crash; an input taking longer than ``--timeout``
 Each distinct crash (exception type + innermost xltools frame) is saved once to ``--out`` as
 ``crash-N.xlsx`` with ``crash-N.txt`` (traceback, mutations, seed); re-run one with
 ``xltools check /tmp/xltools-fuzz/crash-N.xlsx``.  Prints counts by outcome at the end (and every
-minute).  Mutations: tests/hostile/mutate.py (the same as the bounded test in tests/test_fuzz.py).
+minute).  Mutations: tests/hostile/mutate.py (the same as the bounded test in tests/test_fuzz.py):
+XML edits, package edits, the embedded form definition (hidden _xltools sheet: values, keys,
+extends, copies, nesting) and part sizes (long comments, attributes, texts, CDATA, processing
+instructions, many elements, many relationship parts).
 """
 from __future__ import annotations
 
