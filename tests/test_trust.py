@@ -28,6 +28,11 @@ def cli(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=timeout)
 
 
+def collect_rows(proc: subprocess.CompletedProcess) -> dict[str, dict]:
+    """``collect --json``: file name -> its summary row (English keys)."""
+    return {Path(d["source"]).name: d["summary"] for d in json.loads(proc.stdout)}
+
+
 def changed(result) -> list[str]:
     return [i.message for i in result.report.issues if i.code == "form-changed"]
 
@@ -102,10 +107,11 @@ def test_forged_files_are_errors_in_collect(tmp_path):
         (folder / name).write_bytes((FILES / name).read_bytes())
     proc = cli("collect", str(folder), "-o", str(tmp_path / "汇总.xlsx"), "--json", "-q", "--workers", "1")
     assert proc.returncode == 1, proc.stderr
-    rows = {Path(r["文件"]).name: r for r in json.loads(proc.stdout)}
-    assert {r["状态"] for r in rows.values()} == {"有错误"}
-    assert "等级档次" in rows["h70-forged-grades.xlsx"]["原因"] or "表式定义" in rows["h70-forged-grades.xlsx"]["原因"]
-    assert rows["h70-forged-grades.xlsx"]["重新计算等级"] == "优"  # 100 points by the shipped bands
+    rows = collect_rows(proc)
+    # h70 and h73 are the same unit: the newer counts, the other is 已被替代; each has its error
+    assert {r["status_cn"] for r in rows.values()} <= {"有错误", "已被替代"} and all(r["errors"] for r in rows.values())
+    assert "表式定义" in rows["h70-forged-grades.xlsx"]["reason"]
+    assert rows["h70-forged-grades.xlsx"]["grade"] == "优"  # 100 points by the shipped bands
 
 
 # --- special files, outputs over inputs ------------------------------------------------------------
@@ -139,13 +145,13 @@ def test_collect_rows_for_special_files_and_no_backups(tmp_path):
     reasons = _specials(folder)
     (folder / "假汇总.xlsx").write_bytes((FILES / "h120-damaged-claims-summary.xlsx").read_bytes())
     proc = cli("collect", str(folder), "-o", str(tmp_path / "汇总.xlsx"), "--json", "-q", "--workers", "2", timeout=120)
-    rows = {Path(r["文件"]).name: r for r in json.loads(proc.stdout)}
+    rows = collect_rows(proc)
     assert proc.returncode == 1
     assert set(rows) == {"a.xlsx", "假汇总.xlsx", *reasons}  # no backups, so no duplicate-unit of a and a.bak
-    assert rows["a.xlsx"]["状态"] == "通过"
+    assert rows["a.xlsx"]["status_cn"] == "通过"
     for name, why in reasons.items():
-        assert rows[name]["状态"] == "无法读取" and why in rows[name]["原因"], rows[name]
-    assert rows["假汇总.xlsx"]["状态"] == "无法读取"  # not skipped as if it were our summary
+        assert rows[name]["status_cn"] == "无法读取" and why in rows[name]["reason"], rows[name]
+    assert rows["假汇总.xlsx"]["status_cn"] == "无法读取"  # not skipped as if it were our summary
 
 
 def test_collect_never_writes_over_an_input(tmp_path):
