@@ -263,7 +263,7 @@ def _verify(pkg: "_Package", sheets: dict, by_sheet: dict) -> None:
     surgery that landed in a comment, another cell's text or a second copy of the cell is caught
     here).  ValueError otherwise: the caller refuses and the file stays as it was."""
     for name in pkg.order:
-        if pkg.data[name] is not pkg.original.get(name) and name.endswith((".xml", ".rels", ".vml")):
+        if pkg.data[name] is not pkg.original.get(name) and name.endswith((".xml", ".rels")):  # Excel's VML need not be well-formed
             try:
                 SafeET.fromstring(pkg.data[name], forbid_dtd=True)
             except SafeET.ParseError as exc:
