@@ -804,8 +804,9 @@ def exhaustion() -> None:
 
 def write_back_and_names() -> None:
     """Crafted XML that string surgery could misplace; names and escapes read from cells."""
-    variant(entry("h112-cell-in-comment.xlsx", "a commented-out copy of 得分 I11 before the real one: a "
-                  "formula restored into the comment would be lost", 0, ["校验通过"], score="ok").name, EXAMPLE,
+    variant(entry("h112-cell-in-comment.xlsx", "a commented-out copy of 得分 I11 before the real one: the "
+                  "formula the string surgery restores lands in the comment; the check after writing refuses it",
+                  0, ["校验通过"], score="error").name, EXAMPLE,
             sheet=lambda x: x.replace('<c r="I11"', '<!--<c r="I11" s="1"><v>0</v></c>--><c r="I11"', 1))
     variant(entry("h113-cell-in-cdata.xlsx", "another cell's text holds '<c r=\"I11\">' in CDATA", 0,
                   ["校验通过"], score="ok").name, EXAMPLE,
