@@ -461,3 +461,23 @@ def test_without_a_cjk_font_the_user_gets_a_chinese_hint_only(no_cjk_in_cache, m
     assert "提示：未找到中文字体" in err and "fonts-noto-cjk" in err
     for python in ("Warning", "warn(", ".py:", "findfont", "Glyph"):
         assert python not in err, err
+
+
+@pytest.mark.parametrize("n, text", [(1, "一"), (10, "十"), (12, "十二"), (20, "二十"), (99, "九十九"),
+                                     (100, "一百"), (101, "一百零一"), (110, "一百一十"), (1010, "一千零一十"),
+                                     (9999, "九千九百九十九"), (10000, "10000")])
+def test_chinese_numerals(n, text):
+    from xltools.draft.content import cn_number
+    assert cn_number(n) == text
+
+
+def test_a_bureau_form_with_many_groups_drafts(tmp_path):
+    """A bureau's own form may have 125 level-1 groups: the report numbers them all (it crashed at 100)."""
+    groups = "\n".join(f"  - group: 指标{i}\n    weight: 0.8\n    children:\n      - group: 二级{i}\n"
+                       f"        children:\n          - leaf: 三级{i}\n            weight: 0.8" for i in range(1, 126))
+    form = tmp_path / "many.yaml"
+    form.write_text("id: many\ntitle: 多组表\nkind: dept\nlayout: national\nlevels: [一级指标, 二级指标, 三级指标]\n"
+                    "grades: [[90, 优], [80, 良], [60, 中], [0, 差]]\nindicators:\n" + groups + "\n", encoding="utf-8")
+    result = evaluate(filing_from_dict({"form": str(form), "unit": "某单位", "year": 2024}, "<many>"))
+    text = "\n".join(docx_lines(draft_report(result, tmp_path / "r.docx")))
+    assert "（一百二十五）" in text or "一百二十五、" in text

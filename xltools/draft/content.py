@@ -116,11 +116,21 @@ CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
 
 
 def cn_number(n: int) -> str:
-    """1 -> 一, 10 -> 十, 12 -> 十二, 20 -> 二十 (1..99)."""
-    if n < 10:
-        return CN_DIGITS[n]
-    tens, ones = divmod(n, 10)
-    return ("" if tens == 1 else CN_DIGITS[tens]) + "十" + (CN_DIGITS[ones] if ones else "")
+    """1 -> 一, 10 -> 十, 12 -> 十二, 20 -> 二十, 105 -> 一百零五, 1010 -> 一千零一十 (1..9999);
+    other numbers in Arabic digits (a bureau's own form may have any number of groups)."""
+    if not 1 <= n <= 9999:
+        return str(n)
+    if 10 <= n < 20:
+        return "十" + (CN_DIGITS[n - 10] if n > 10 else "")
+    out, zero = "", False
+    for unit, size in (("千", 1000), ("百", 100), ("十", 10), ("", 1)):
+        digit, n = divmod(n, size)
+        if digit:
+            out += ("零" if zero and out else "") + CN_DIGITS[digit] + unit
+            zero = False
+        else:
+            zero = True
+    return out
 
 
 def circled(n: int) -> str:
