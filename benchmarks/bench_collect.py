@@ -157,10 +157,10 @@ def main() -> None:
               f"as `xltools collect -o` runs it): {r['wall'] + r['write_summary']:.2f} s")
         print(f"machine speed vs the issue's yardstick (XlsxWriter, 78 rows, 8 ms): x{scale:.2f} -> whole job "
               f"{(r['wall'] + r['write_summary']) * scale:.2f} s where the yardstick takes 8 ms")
-        from xltools import libreoffice
+        from xltools import soffice
         if not args.lo_sample:
             return
-        if libreoffice.soffice_path() is None:
+        if soffice.soffice_path() is None:
             print("LibreOffice not installed: no ratio")
             return
         sample = random.Random(0).sample(files, min(args.lo_sample, len(files)))
@@ -168,7 +168,7 @@ def main() -> None:
         one = run_measure(sample, 1, tmp, timeout=0)
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
-        libreoffice.recalculate(sample, tmp / "lo", chunk=100)
+        soffice.convert(sample, tmp / "lo", "xlsx", chunk=100)  # recalculates on load
         lo = time.perf_counter() - start
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         lo_cpu = (after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime) / len(sample)

@@ -17,7 +17,7 @@ from PIL import Image
 
 from xltools.api import check_file
 from xltools.draft import draft_report
-from xltools.libreoffice import convert
+from xltools.soffice import convert
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -3,7 +3,7 @@ import os
 
 import pytest
 
-from xltools import libreoffice
+import libreoffice
 
 
 @pytest.fixture(scope="session")

@@ -140,8 +140,8 @@ def test_report_to_pdf_is_a_pdf(soffice, tmp_path):
 def test_report_to_pdf_without_libreoffice_says_what_to_do(tmp_path, monkeypatch):
     from pathlib import Path
 
-    from xltools import libreoffice
-    monkeypatch.setattr(libreoffice, "soffice_path", lambda: None)
+    from xltools import soffice
+    monkeypatch.setattr(soffice, "soffice_path", lambda: None)
     filled = Path(__file__).parent.parent / "workbooks" / "example-zhuzhou-2021.xlsx"
     with pytest.raises(SystemExit) as exit_:
         main(["report", str(filled), "-o", str(tmp_path / "a.pdf")])

@@ -17,7 +17,7 @@ shipped form, written with :func:`xltools.xlsx.writer.write_workbook`):
 Speed: generating ~1200 workbooks takes ~1.5 min and LibreOffice ~0.17 s per file on one core,
 so each form's batch is recalculated (``recalculate(paths, outdir, chunk=100)``, two chunks per
 form) in a background thread while hypothesis writes the next form, and the sheets are read
-straight from the zip (the openpyxl readers of :mod:`xltools.libreoffice` cost ~0.15 s per file;
+straight from the zip (the openpyxl readers of ``tests/libreoffice.py`` cost ~0.15 s per file;
 they are used to cross-check the fast reader on a sample of workbooks).
 
 Known mismatches (``strategies.KNOWN_BUGS``) are kept out of the random fillings and pinned by
@@ -39,14 +39,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from strategies import FORMS, KNOWN_BUGS, filing_dicts, pastes
-from xltools import libreoffice as lo
+import libreoffice as lo
 from xltools.filing import filing_from_dict, load_filing
 from xltools.model import Filing
 from xltools.scoring import Scorecard
 from xltools.spec import load_form
 from xltools.template import standard_set
 from xltools.xlsx.cells import a1, a1_abs
-from xltools.xlsx.compare import diff
+from compare import diff
 from xltools.xlsx.layout import DEFAULT_ROWS, SHEET, Layout
 from xltools.xlsx.writer import write_workbook
 

@@ -18,7 +18,7 @@ from xltools.errors import XltoolsError
 
 docx = pytest.importorskip("docx")
 
-from xltools import libreoffice  # noqa: E402
+import libreoffice  # noqa: E402
 from xltools.api import Result, demo, evaluate, evaluate_file  # noqa: E402
 from xltools.draft import Heading, Paragraph, build, draft_report  # noqa: E402
 from xltools.filing import filing_from_dict  # noqa: E402

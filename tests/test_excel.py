@@ -989,7 +989,7 @@ def test_recalculate_restores_overwritten_formulas(fake_xw, broken):
 def test_recalculate_with_libreoffice_as_the_engine(fake_xw, broken, soffice, tmp_path):
     """With LibreOffice computing the fake's formulas, 重新计算 leaves a workbook whose check equals
     the file's: the formula is back, and every score is the rule's."""
-    from xltools.libreoffice import recalculate
+    from libreoffice import recalculate
 
     def engine(book):
         out = recalculate([save_fake(book, tmp_path / "fake.xlsx")], tmp_path / "calc")[0]
@@ -1341,7 +1341,7 @@ def test_install_refuses_without_excel():
 def test_libreoffice_recalculates_the_xlsm(built, soffice, tmp_path):
     """LibreOffice recalculates every formula of the .xlsm to the value Python wrote (the buttons
     and the VBA project change nothing of the table)."""
-    from xltools.libreoffice import recalculate, recalculated_values
+    from libreoffice import recalculate, recalculated_values
     xlsm = next(p for p in built if p.name == "example-zhuzhou-2021.xlsm")
     out = recalculate([xlsm], tmp_path)[0]
     computed = recalculated_values(xlsm, out, sheet="自评表")
@@ -1442,7 +1442,7 @@ def test_libreoffice_maps_the_buttons_and_runs_the_vba_fallback(built, soffice, 
         if os.environ.get("CI") and os.environ.get("XLTOOLS_REQUIRE_UNO"):
             pytest.fail(message, pytrace=False)
         pytest.skip(message)
-    from xltools.libreoffice import write_profile
+    from libreoffice import write_profile
     xlsm = next(p for p in built if p.name == "dept.xlsm")
     probe = tmp_path / "probe.py"
     probe.write_text(UNO_PROBE, encoding="utf-8")

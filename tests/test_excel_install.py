@@ -26,7 +26,7 @@ import pytest
 from xltools.errors import XltoolsError
 from xltools.excel import build, glue, install, xlwings_vba
 
-from xltools.libreoffice import write_profile
+from libreoffice import write_profile
 
 from test_excel import EXAMPLE, UNO_PROBE, _system_python_with_uno, caller, fake_xw  # noqa: F401  (fixture)
 

@@ -12,7 +12,7 @@ from xlsxwriter.worksheet import Worksheet
 from xltools import collect
 from xltools.template import build_standard
 from xltools.xlsx import fastsheet, writer
-from xltools.xlsx.compare import diff
+from compare import diff
 from xltools.xlsx.fastsheet import FastSheet
 
 ROOT = Path(__file__).parent.parent

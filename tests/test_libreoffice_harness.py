@@ -14,7 +14,8 @@ import openpyxl
 import pytest
 import xlsxwriter
 
-from xltools import libreoffice as lo
+import libreoffice as lo
+from xltools import soffice
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -171,13 +172,13 @@ def test_timeout_kills_soffice(tmp_path, monkeypatch):
         profiles.append(uri)
         return uri
 
-    monkeypatch.setattr(lo, "write_profile", recording_write_profile)
+    monkeypatch.setattr(soffice, "write_profile", recording_write_profile)
     src = _workbook(tmp_path / "a.xlsx", {"A1": "=1+1"})
     start = time.perf_counter()
     with pytest.raises(TimeoutError):
         lo.recalculate([src], tmp_path / "out", timeout=0.2)
     assert time.perf_counter() - start < 10
-    assert lo._processes_using(profiles[0]) == []
+    assert soffice._processes_using(profiles[0]) == []
 
 
 def test_formula_cells_and_values(tmp_path):

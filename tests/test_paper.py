@@ -14,7 +14,7 @@ import pytest
 import yaml
 from openpyxl.utils import get_column_letter
 
-from xltools import libreoffice
+import libreoffice
 from xltools.spec import load_form
 from xltools.template import build_standard, new_workbook
 from xltools.xlsx.layout import MIN_HEIGHT, SHEET, TextBox, text_height

@@ -13,7 +13,7 @@ import pytest
 import xlsxwriter
 from defusedxml import ElementTree as SafeET
 
-from xltools import libreoffice
+import libreoffice
 from xltools.writeback import MARKER, Link, ResultTable
 from xltools.xlsx.patch import SHEET_ORDER, CellEdit, _insert_child, apply
 

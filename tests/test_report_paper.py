@@ -23,7 +23,7 @@ import openpyxl
 import pytest
 import yaml
 
-from xltools import libreoffice
+import libreoffice
 from xltools.api import check_file
 from xltools.draft import Paragraph, build, draft_report
 from xltools.spec import load_form

@@ -7,10 +7,11 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
-from xltools import api, libreoffice
+import libreoffice
+from xltools import api
 from xltools.cli import cli
 from xltools.writeback import LINK_COLUMN, RESULT_SHEET
-from xltools.xlsx.compare import parts
+from compare import parts
 from xltools.xlsx.patch import CellEdit, apply
 
 ROOT = Path(__file__).parent.parent

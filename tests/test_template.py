@@ -13,7 +13,7 @@ from xltools.filing import load_filing
 from xltools.model import Filing
 from xltools.spec import load_form
 from xltools.template import build_standard, new_workbook, standard_set
-from xltools.xlsx.compare import diff
+from compare import diff
 from xltools.xlsx.layout import SHEET, build_layout, defined_names
 from xltools.xlsx.writer import write_workbook
 

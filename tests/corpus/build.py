@@ -19,7 +19,7 @@ How the files are made
 * the *stale cache* file is edited and saved with **openpyxl**, which keeps formulas but writes no
   cached values (what the reader must survive: ``cached-value-differs`` warnings, no crash);
 * the *image and chart* file gets both with openpyxl, then is opened and saved by LibreOffice
-  (``xltools.libreoffice.recalculate``), as a person would after pasting them in;
+  (``tests/libreoffice.py``'s ``recalculate``), as a person would after pasting them in;
 * the *.xlsm* gets a VBA project (a module with one macro) and a form-control button that runs
   it, with pyOpenVBA (MIT): the .xlsx package's workbook content type is switched to the
   macro-enabled one (the only zip surgery), pyOpenVBA adds ``xl/vbaProject.bin``, unprotects the
@@ -566,8 +566,8 @@ def image_and_chart(base: Path, dst: Path, tmp: Path) -> None:
     staged = tmp / "image-chart" / dst.name
     staged.parent.mkdir(exist_ok=True)
     wb.save(staged)
-    from xltools.libreoffice import recalculate
-    out = recalculate([staged], tmp / "image-chart-out")[0]
+    from xltools.soffice import convert
+    out = convert([staged], tmp / "image-chart-out", "xlsx")[0]
     shutil.copyfile(out, dst)
 
 

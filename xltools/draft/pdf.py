@@ -8,7 +8,7 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from .. import libreoffice
+from .. import soffice
 from ..atomic import write_bytes
 from ..errors import XltoolsError
 from . import word
@@ -19,12 +19,12 @@ MISSING = ("生成 PDF 需要 LibreOffice，但没有找到（soffice）：请�
 
 
 def render(draft: Draft, output: Path) -> Path:
-    if libreoffice.soffice_path() is None:
+    if soffice.soffice_path() is None:
         raise XltoolsError(MISSING)
     with tempfile.TemporaryDirectory(prefix="xltools-report-") as tmp:
         docx = word.render(draft, Path(tmp) / "report.docx")
         try:
-            pdf = libreoffice.convert([docx], Path(tmp) / "pdf", "pdf:writer_pdf_Export", timeout=300)[0]
+            pdf = soffice.convert([docx], Path(tmp) / "pdf", "pdf:writer_pdf_Export", timeout=300)[0]
         except (RuntimeError, OSError) as exc:
             raise XltoolsError(f"{output}：LibreOffice 没有生成 PDF（{type(exc).__name__}）。"
                                "请用 -o 报告.docx 生成 Word 稿后另存为 PDF") from None

@@ -1,7 +1,7 @@
-"""LibreOffice headless harness: recalculate and convert workbooks.
+"""LibreOffice headless: convert documents with a private profile that recalculates on load.
 
-Used by tests and benchmarks to get *real* formula results for workbooks that
-xltools writes (XlsxWriter/openpyxl store no or stale cached values).
+The package uses it to turn the drafted report into PDF (:mod:`xltools.draft.pdf`); the tests'
+harness (``tests/libreoffice.py``) builds on it to recalculate workbooks and read the results.
 
 Key points (all verified against LibreOffice 7.4):
 
@@ -32,10 +32,6 @@ __all__ = [
     "has_image_export",
     "write_profile",
     "convert",
-    "recalculate",
-    "formula_cells",
-    "values",
-    "recalculated_values",
 ]
 
 # Output extension -> LibreOffice export filter name (Calc document filters).
@@ -280,66 +276,3 @@ def convert(
                         f"{hint}soffice output (tail):\n{log[-2000:]}"
                     )
     return [target for _, target in plan]
-
-
-def recalculate(
-    paths: Iterable[Path],
-    outdir: Path,
-    chunk: int = 100,
-    timeout: float = 600,
-) -> list[Path]:
-    """Load each workbook in LibreOffice, recalculate every formula, save .xlsx."""
-    return convert(paths, outdir, "xlsx", chunk=chunk, timeout=timeout)
-
-
-def formula_cells(original: Path) -> dict[tuple[str, str], str]:
-    """Map ``(sheet, "A1")`` -> formula text for every formula cell.
-
-    Reads the original workbook (data_only=False); shared formulas are
-    expanded by openpyxl, array formulas are returned as their text.
-    """
-    import openpyxl
-
-    wb = openpyxl.load_workbook(original, data_only=False)
-    try:
-        found: dict[tuple[str, str], str] = {}
-        for ws in wb.worksheets:
-            for row in ws.iter_rows():
-                for cell in row:
-                    if cell.data_type != "f":
-                        continue
-                    value = cell.value
-                    text = getattr(value, "text", None)  # ArrayFormula
-                    found[(ws.title, cell.coordinate)] = (
-                        text if isinstance(text, str) else str(value)
-                    )
-        return found
-    finally:
-        wb.close()
-
-
-def values(path: Path, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], object]:
-    """Read cached values (data_only=True) of ``(sheet, "A1")`` cells.
-
-    On a file produced by :func:`recalculate` these are LibreOffice's results.
-    Error results come back as strings such as ``"#DIV/0!"``.
-    """
-    import openpyxl
-
-    wb = openpyxl.load_workbook(path, data_only=True)
-    try:
-        return {(sheet, ref): wb[sheet][ref].value for sheet, ref in keys}
-    finally:
-        wb.close()
-
-
-def recalculated_values(
-    original: Path, recalculated: Path, sheet: str | None = None
-) -> dict[str, object]:
-    """``{"Sheet!A1": value}`` for every formula cell of ``original``.
-
-    Formula positions come from ``original``; values from ``recalculated``
-    (the output of :func:`recalculate`). ``sheet`` restricts to one sheet.
-    """
-    keys = [k for k in formula_cells(original) if sheet is None or k[0] == sheet]
-    return {f"{s}!{ref}": v for (s, ref), v in values(recalculated, keys).items()}
