@@ -5,7 +5,6 @@ Exit codes: 0 ok, 1 validation failures, 2 usage errors or unusable input.
 """
 from __future__ import annotations
 
-import json
 import re
 import sys
 import warnings
@@ -14,38 +13,11 @@ from pathlib import Path
 import click
 
 from . import api
+from .cli_options import bureau_form, emit_json, force_option, form_option, json_option, quiet_option
 from .clitext import VERSION_HELP, VERSION_MESSAGE, CnGroup
 from .console import table
 from .errors import XltoolsError, XltoolsHint, refuse_overwrite
 from .num import fmt, pct
-
-
-def json_option(f):
-    return click.option("--json", "as_json", is_flag=True, help="输出 JSON（供程序读取）。")(f)
-
-
-def form_option(f):
-    return click.option("--form", "form", type=click.Path(), default=None,
-                        help="按此表式评判（内置表式名称或 .yaml 表式文件）；默认按工作簿声明的内置表式。"
-                             "工作簿内的表式定义只作比对，从不作为评分规则。")(f)
-
-
-def bureau_form(form):
-    """The form of --form (None: each workbook's shipped form)."""
-    from .spec import load_form
-    return None if form is None else load_form(form)
-
-
-def quiet_option(f):
-    return click.option("--quiet", "-q", is_flag=True, help="不输出进度信息。")(f)
-
-
-def force_option(f):
-    return click.option("--force", is_flag=True, help="输出文件已存在时覆盖它（默认不覆盖，以免冲掉已填好的表）。")(f)
-
-
-def emit_json(data) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
 
 
 @click.group(cls=CnGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import click
 
+from .cli_options import emit_json, force_option, json_option, quiet_option
+
 #: Files listed on the terminal before "…" (the workbook and the manifest have them all).
 SHOWN = 30
 
@@ -27,7 +29,6 @@ timeout_option = click.option("--timeout", type=click.FloatRange(min=0), default
 
 def register(group: click.Group) -> None:
     """Add the bureau's commands to the main ``xltools`` group."""
-    from .cli import emit_json, force_option, json_option, quiet_option
     from .errors import refuse_overwrite
 
     @group.command("distribute")
