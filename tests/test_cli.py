@@ -190,3 +190,17 @@ def test_a_missing_file_is_exit_2_in_chinese(args, tmp_path):
     assert "无此文件" in out.stderr and ("找不到" in out.stderr or "不存在" in out.stderr), out.stderr
     for english in ("No such file", "Traceback", "Error:", "does not exist"):
         assert english not in out.stderr
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/proc is Linux's")
+@pytest.mark.parametrize("name", ["x.docx", "x.md", "nope/x.docx"])
+def test_report_to_an_unwritable_place_says_so_in_chinese(name, capsys):
+    """/proc takes no new files: the draft is written through xltools.atomic, so the user reads
+    which file could not be written (exit 2), not a Python traceback (exit 1)."""
+    from pathlib import Path
+    filled = Path(__file__).parent.parent / "workbooks" / "example-zhuzhou-2021.xlsx"
+    with pytest.raises(SystemExit) as exit_:
+        main(["report", str(filled), "-o", f"/proc/{name}"])
+    err = capsys.readouterr().err
+    assert exit_.value.code == 2
+    assert err.startswith("错误：/proc/") and "无法" in err and "Traceback" not in err

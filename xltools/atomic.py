@@ -1,13 +1,13 @@
 """Write a file so that readers see the old file or the whole new one, never half of one.
 
 Templates, scored workbooks (:mod:`xltools.xlsx.patch`) and their backups, the bureau's summary,
-manifests and CSV files go through here: a temporary file beside the target, flushed to disk
+manifests and CSV files, the drafted report (Word, Markdown and its chart, PDF), the add-in and its
+install files go through here: a temporary file beside the target, flushed to disk
 (fsync), then a rename, and the folder flushed too.  Where Linux allows, the temporary file has no
 name until it is complete (O_TMPFILE), so even ``kill -9`` leaves nothing behind; otherwise it is a
 hidden ``.NAME.PID.N.tmp`` removed on any error and on SIGTERM/SIGHUP/Ctrl-C, and one left by a
 killed process is removed by the next write into that folder.  A failure is a
-:class:`~xltools.errors.WorkbookError` that names the target and says what to do.  Not yet: the
-add-in's build and install files.
+:class:`~xltools.errors.WorkbookError` that names the target and says what to do.
 """
 from __future__ import annotations
 
@@ -43,6 +43,15 @@ def copy_file(src: str | Path, dst: str | Path) -> Path:
     except OSError as exc:
         raise WorkbookError(f"{src}：无法读取（{os_reason(exc)}），未做任何改动。") from None
     return write_bytes(dst, data, mode)
+
+
+def make_parent(path: str | Path) -> None:
+    """Create the folder ``path`` is to be written in (and its parents), or say why it cannot be."""
+    parent = Path(path).parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise WorkbookError(f"{path}：无法创建文件夹 {parent}（{os_reason(exc)}）。请换一个保存位置。") from None
 
 
 def write_with(path: str | Path, write: Callable[[Path], Any], mode: int | None = None) -> Path:

@@ -20,6 +20,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..atomic import make_parent
 from ..errors import XltoolsError, refuse_overwrite
 from .content import Bar, Draft, Figure, Heading, Paragraph, Row, Span, Table, build
 
@@ -49,6 +50,7 @@ def draft_report(result: "Result", output: Path | str, fmt: str = "docx", *, ove
         from ..distribute import safe_stem
         output = output / f"{safe_stem(draft.title, '自评报告')}{FORMATS[fmt]}"
     _check_output(output, fmt, overwrite)
+    make_parent(output)
     return render(draft, output, fmt)
 
 

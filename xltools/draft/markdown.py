@@ -68,9 +68,7 @@ def render(draft: Draft, output: Path) -> Path:
             png = chart.render(block.bars)
             if png is not None:
                 image = output.with_name(f"{output.stem}.chart.png")
-                image.parent.mkdir(parents=True, exist_ok=True)
-                image.write_bytes(png)
+                write_bytes(image, png)
                 lines += [f"![{_escape(block.caption)}]({image.name})", ""]
             lines += [f"*{_escape(block.caption)}*", ""]
-    output.parent.mkdir(parents=True, exist_ok=True)
     return write_bytes(output, ("\n".join(lines).rstrip() + "\n").encode("utf-8"))  # whole or not at all

@@ -26,6 +26,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
+from ..atomic import write_bytes
 from . import chart
 from .content import PLACEHOLDER, STRONG, Draft, Figure, Heading, Paragraph, Table
 
@@ -314,6 +315,6 @@ def render(draft: Draft, output: Path) -> Path:
             _table(doc, block)
         elif isinstance(block, Figure):
             _figure(doc, block)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    doc.save(str(output))
-    return output
+    buffer = io.BytesIO()
+    doc.save(buffer)
+    return write_bytes(output, buffer.getbuffer())
