@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from .. import __version__
+from ..atomic import write_bytes
 from ..errors import XltoolsError
 
 DISTRIBUTION = "xltools-jixiao"
@@ -209,9 +210,9 @@ def bundle(output: str | Path, pythons: Sequence[str] = SUPPORTED_PYTHONS, wheel
     build_addin(out / "xltools.xlam")
     shutil.copy2(Path(__file__).with_name("acceptance.ps1"), out / "acceptance.ps1")
     for name, text in install_scripts(pythons).items():
-        (out / name).write_bytes(text.encode("utf-8-sig" if name.endswith((".ps1", ".txt")) else "utf-8"))
+        write_bytes(out / name, text.encode("utf-8-sig" if name.endswith((".ps1", ".txt")) else "utf-8"))
     sums = [f"{hashlib.sha256(p.read_bytes()).hexdigest()}  {p.relative_to(out).as_posix()}"
             for p in sorted(out.rglob("*")) if p.is_file() and p.name != "SHA256SUMS.txt"]
-    (out / "SHA256SUMS.txt").write_text("\n".join(sums) + "\n", encoding="utf-8")
+    write_bytes(out / "SHA256SUMS.txt", ("\n".join(sums) + "\n").encode("utf-8"))
     progress(f"完成：{out}（{ours.name} 和 {len(list(wheels.glob('*.whl'))) - 1} 个依赖）")
     return out

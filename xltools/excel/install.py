@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from ..atomic import make_parent, write_bytes
 from ..errors import XltoolsError
 from .build import ADDIN_NAME, build_addin
 
@@ -200,7 +201,7 @@ def restore_config(path: Path, before: dict[str, str | None], encoding: str) -> 
     except UnicodeEncodeError:
         raise XltoolsError(f"{path} 中有当前系统代码页（{encoding}）不能表示的字符，无法按 xlwings 读取的编码写回。"
                            "请手工编辑该文件。") from None
-    path.write_bytes(encoded)
+    write_bytes(path, encoded)
 
 
 # -- the journal ----------------------------------------------------------------------------------
@@ -213,8 +214,8 @@ class Journal:
         self.data.setdefault("steps", [])
 
     def save(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.path.write_text(json.dumps(self.data, ensure_ascii=False, indent=2), encoding="utf-8")
+        make_parent(self.path)
+        write_bytes(self.path, json.dumps(self.data, ensure_ascii=False, indent=2).encode("utf-8"))
 
     def file_step(self, target: Path, backups: Path) -> dict:
         """Record (before writing) that ``target`` is about to be written; back up what was there."""
