@@ -11,7 +11,7 @@ from typing import Any
 from .checks import check
 from .filing import load_filing
 from .model import Filing
-from .num import fmt
+from .num import fmt, to_json
 from .validation import Report
 from .scoring import Scorecard, score
 from .spec import builtin_ids, load_form
@@ -193,6 +193,6 @@ def forms() -> list[dict[str, Any]]:
         weights += [(n.name, n.weight if n.weight is not None else n.total_weight()) for n in form.indicators]
         out.append({"id": form.id, "title": form.title, "description": form.description,
                     "leaves": sum(1 for _ in form.leaves()),
-                    "weights": {name: float(w) if w != int(w) else int(w) for name, w in weights},
+                    "weights": {name: to_json(w) for name, w in weights},
                     "weights_text": "、".join(f"{name} {fmt(w)}" for name, w in weights)})
     return out

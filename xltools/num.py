@@ -89,6 +89,14 @@ def fmt(value: Decimal | None, places: int | None = None) -> str:
     return "0" if text in ("-0", "") else text
 
 
+def to_json(value: Decimal | None) -> int | float | None:
+    """A Decimal as a JSON number: an int when whole, else the float nearest it (a 2-place score
+    comes back as the same text); None stays None.  Every ``to_dict`` and ``--json`` uses this."""
+    if value is None:
+        return None
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
 def pct(value: Decimal | None, places: int = 2) -> str:
     """A fraction as percent text: 0.9328 -> '93.28%'."""
     if value is None:
