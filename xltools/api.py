@@ -12,9 +12,9 @@ from .checks import check
 from .filing import load_filing
 from .model import Filing
 from .num import fmt, to_json
-from .validation import Report
 from .scoring import Scorecard, score
 from .spec import builtin_ids, load_form
+from .validation import Report
 
 DEMO_DATA = "zhuzhou-2021.yaml"
 

@@ -213,8 +213,9 @@ def render_result(result: api.Result) -> str:
 def _register_more() -> None:
     """Commands that live in their own modules (one room each)."""
     from . import cli_bureau
+    from .excel import cli as excel_cli
     cli_bureau.register(cli)
-    from .excel import cli as excel_cli; excel_cli.register(cli)  # noqa: E702
+    excel_cli.register(cli)
 
 
 # click's own English usage messages (click 8.1–8.4) in Chinese; any other text (ours) is kept.

@@ -31,7 +31,7 @@ class Derivation:
     inputs: tuple[str, ...]
 
     @classmethod
-    def from_params(cls, params, where: str) -> "Derivation":
+    def from_params(cls, params, where: str) -> Derivation:
         if not isinstance(params, dict) or "kind" not in params or "inputs" not in params:
             raise SpecError("derive 应写成 {kind: ratio, inputs: [分子名称, 分母名称]}", key=where)
         kind, inputs = params["kind"], params["inputs"]

@@ -7,9 +7,9 @@ actual values, stated scores, reasons — kept *as typed* so checks can report w
 """
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
-from typing import Iterator, Mapping, Union
 
 from .derive import Derivation
 from .num import ZERO
@@ -37,7 +37,7 @@ class Leaf:
 class Group:
     name: str
     weight: Decimal | None  # None: the sum of its children
-    children: tuple["Node", ...] = ()
+    children: tuple[Node, ...] = ()
 
     def total_weight(self) -> Decimal:
         if self.weight is not None:
@@ -45,7 +45,7 @@ class Group:
         return sum((child_weight(c) for c in self.children), ZERO)
 
 
-Node = Union[Group, Leaf]
+Node = Group | Leaf
 
 
 def child_weight(node: Node) -> Decimal:
@@ -147,7 +147,7 @@ class Form:
     def indicator_weight(self) -> Decimal:
         return sum((child_weight(n) for n in self.indicators), ZERO)
 
-    def with_leaves(self, added: Mapping[tuple[str, ...], list[Leaf]]) -> "Form":
+    def with_leaves(self, added: Mapping[tuple[str, ...], list[Leaf]]) -> Form:
         """A copy with leaves appended under the given group paths (a unit's own indicators)."""
         return replace(self, indicators=_add(self.indicators, (), added))
 

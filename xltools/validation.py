@@ -15,8 +15,9 @@ of workbooks fill in ``sheet`` and ``cell`` through :meth:`Report.locate`.  Test
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field, replace
-from typing import Any, Callable, Iterable
+from typing import Any
 
 SEVERITIES = ("error", "review", "info")
 #: Chinese label of each severity (tables, notes, the 校验结果 sheet, the summary).
@@ -125,7 +126,7 @@ class Issue:
 
     def to_dict(self) -> dict[str, Any]:
         out = {"code": self.code, "severity": self.severity, "title": self.title, "message": self.message}
-        out.update({k: v for k, v in asdict(self.location).items()})
+        out.update(asdict(self.location))
         return out
 
 
@@ -163,7 +164,7 @@ class Report:
     def codes(self) -> set[str]:
         return {i.code for i in self.issues}
 
-    def locate(self, resolve: Callable[[Location], Location]) -> "Report":
+    def locate(self, resolve: Callable[[Location], Location]) -> Report:
         """A copy whose issue locations were completed by ``resolve`` (adds sheet and cell)."""
         return replace(self, issues=tuple(replace(i, location=resolve(i.location)) for i in self.issues))
 

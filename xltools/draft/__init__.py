@@ -34,7 +34,7 @@ FORMATS = {"docx": ".docx", "md": ".md", "pdf": ".pdf"}
 _ALIASES = {"word": "docx", "markdown": "md"}
 
 
-def draft_report(result: "Result", output: Path | str, fmt: str = "docx", *, overwrite: bool = False) -> Path:
+def draft_report(result: Result, output: Path | str, fmt: str = "docx", *, overwrite: bool = False) -> Path:
     """Write the report draft for ``result`` to ``output`` and return the path written.
 
     ``fmt`` is ``"docx"`` (Word, needs python-docx), ``"md"`` (Markdown) or ``"pdf"`` (the Word

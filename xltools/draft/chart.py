@@ -14,8 +14,8 @@ import contextlib
 import io
 import logging
 import warnings
+from collections.abc import Sequence
 from functools import lru_cache
-from typing import Sequence
 
 from ..errors import XltoolsHint
 from ..num import fmt

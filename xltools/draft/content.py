@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import TYPE_CHECKING, Union
+from typing import TYPE_CHECKING
 
 from ..model import FUNDING_COLUMNS, FUNDING_ROWS, Group, Leaf
 from ..num import ZERO, fmt
@@ -81,7 +81,7 @@ class Figure:
     bars: tuple[Bar, ...]
 
 
-Block = Union[Heading, Paragraph, Table, Figure]
+Block = Heading | Paragraph | Table | Figure
 
 
 @dataclass(frozen=True)
@@ -153,11 +153,11 @@ def sentence(text: str) -> str:
     return text + "。"
 
 
-def kind_name(result: "Result") -> str:
+def kind_name(result: Result) -> str:
     return "项目支出" if result.card.form.kind == "project" else "部门整体支出"
 
 
-def title_text(result: "Result") -> str:
+def title_text(result: Result) -> str:
     """“{year}年度{unit}部门整体支出绩效自评报告”, broken after the unit when it is long."""
     f = result.filing
     head = (f"{f.year}年度" if f.year else "") + f.unit
@@ -225,7 +225,7 @@ OUTLINE = ("基本情况", "绩效目标及实现情况", "自评结论及指标
 
 
 class _Builder:
-    def __init__(self, result: "Result"):
+    def __init__(self, result: Result):
         self.result = result
         self.card = result.card
         self.filing = result.filing
@@ -537,6 +537,6 @@ class _Builder:
                    (1.7, 1.7, 2.4, 1.9, 1.9, 1.15, 1.15, 2.5), centered=(5, 6), dense=True)
 
 
-def build(result: "Result") -> Draft:
+def build(result: Result) -> Draft:
     """The report's content for a scored, checked filing."""
     return _Builder(result).build()

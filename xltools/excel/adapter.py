@@ -13,8 +13,7 @@ import datetime as _dt
 import re
 
 from ..xlsx.cells import rowcol
-from ..xlsx.package import DEFAULT_LIMITS, Book, CellData, Grid, Limits
-from ..xlsx.package import parse_ref
+from ..xlsx.package import DEFAULT_LIMITS, Book, CellData, Grid, Limits, parse_ref
 
 #: Defined names whose numeric cells need their number format (percent detection).
 FORMAT_NAMES = ("XL_IND_TARGET", "XL_IND_ACTUAL", "XL_IND_IN1", "XL_IND_IN2")
@@ -145,9 +144,9 @@ def read_merges(sheet, grid: Grid) -> None:
     last = min(grid.max_row, MERGE_ROWS)
     if last < 0:
         return
-    columns = [c for c in range(0, min(grid.max_col, MERGE_COLUMNS - 1) + 1)
+    columns = [c for c in range(min(grid.max_col, MERGE_COLUMNS - 1) + 1)
                if sheet.range((1, c + 1), (last + 1, c + 1)).merge_cells is not False]  # Excel: None when mixed
-    for r in range(0, last + 1):
+    for r in range(last + 1):
         for c in columns:
             if (r, c) in grid.cells or (r, c) in covered:
                 continue

@@ -9,8 +9,8 @@ xlwings' own signatures.
 """
 from __future__ import annotations
 
-from ..errors import WorkbookError
 from .. import writeback as W
+from ..errors import WorkbookError
 from ..validation import SEVERITY_FILLS
 
 #: Worksheet.Protection flags kept across an unprotect/protect cycle (Excel's names).
@@ -30,7 +30,7 @@ class Session:
         self._seen: set[str] = set()
         self._updating = None
 
-    def __enter__(self) -> "Session":
+    def __enter__(self) -> Session:
         try:
             self._updating = self.wb.app.screen_updating
             self.wb.app.screen_updating = False

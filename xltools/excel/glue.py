@@ -18,8 +18,8 @@ from pathlib import Path
 
 from ..api import check_book
 from ..errors import XltoolsError
-from .adapter import book_from_xlwings
 from ..writeback import restores, rewrites
+from .adapter import book_from_xlwings
 from .apply import Session, has_result_sheet, refresh_marks, restore_formulas, rewrite_values
 from .messages import check_message, recalc_message, report_message, workbook_name
 

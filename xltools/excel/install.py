@@ -32,9 +32,9 @@ import os
 import re
 import shutil
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from ..atomic import make_parent, write_bytes
 from ..errors import XltoolsError

@@ -86,7 +86,7 @@ def isolate(text: str) -> str:
         if found != expected:
             raise XltoolsError(f"xlwings 的 VBA 模块与 xltools 预期的不一致（{what}：找到 {found} 处，应为 {expected} 处）。"
                                "请安装 xltools 支持的 xlwings 版本，或向维护人员报告 xlwings 的版本号。")
-        text = re.sub(pattern, lambda _m: replacement, text, flags=re.S)
+        text = re.sub(pattern, lambda _m, new=replacement: new, text, flags=re.S)  # taken literally, not as a template
     return text
 
 

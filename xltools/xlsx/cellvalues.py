@@ -13,9 +13,9 @@ from decimal import Decimal
 
 from ..model import Entry, Filing, Form, FundingRow, Leaf, key
 from ..parse import Value, align, parse
-from .numfmt import shown
 from ..rules.national import DIRECTIONS, National
 from ..scoring import prepare_actual
+from .numfmt import shown
 
 
 @dataclass(frozen=True)

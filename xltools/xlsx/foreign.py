@@ -108,7 +108,7 @@ def used_columns(grid: Grid) -> list[int]:
 def find_header(grid: Grid) -> tuple[int, dict[str, int]] | None:
     best = None
     columns = used_columns(grid)
-    for r in range(0, min(grid.max_row, SCAN_ROWS) + 1):
+    for r in range(min(grid.max_row, SCAN_ROWS) + 1):
         cols: dict[str, int] = {}
         for c in columns:
             text = _norm(grid.text(r, c))
@@ -121,9 +121,9 @@ def find_header(grid: Grid) -> tuple[int, dict[str, int]] | None:
         if "goal" in cols and "l2" not in cols and "l1" in cols:  # 绩效目标 | 一级指标 | 三级指标
             cols["l2"], cols["l1"] = cols["l1"], cols.pop("goal")
         cols.pop("goal", None)
-        if "l3" in cols and ("score" in cols or "weight" in cols) and len(cols) >= 4:
-            if best is None or len(cols) > len(best[1]):
-                best = (r, cols)
+        usable = "l3" in cols and ("score" in cols or "weight" in cols) and len(cols) >= 4
+        if usable and (best is None or len(cols) > len(best[1])):
+            best = (r, cols)
     return best
 
 
@@ -245,7 +245,7 @@ def _match_form(name: str, grid: Grid, rows: list[Row], header_row: int) -> Form
         n = split_label(row.l1).name if not row.summary else ""
         if n and n not in level1:
             level1.append(n)
-    title = " ".join(grid.text(r, c) for r in range(0, header_row) for c in used_columns(grid))
+    title = " ".join(grid.text(r, c) for r in range(header_row) for c in used_columns(grid))
     best, best_score = None, 0.0
     for form_id in builtin_ids():
         form = load_form(form_id)
@@ -287,7 +287,7 @@ class FileGroup:
     weight: Decimal | None = None
     weight_at: tuple[int, int] | None = None
     first_row: int | None = None
-    children: dict[str, "FileGroup"] = field(default_factory=dict)
+    children: dict[str, FileGroup] = field(default_factory=dict)
     leaves: list[tuple[Row, str, Decimal | None, tuple[int, int] | None]] = field(default_factory=list)
     stated: object = None
     stated_at: tuple[int, int] | None = None
@@ -394,9 +394,9 @@ def _assign_summaries(grid: Grid, top: dict[str, FileGroup], summaries: list[Row
         g2 = _last_group_before(g1.children.values(), row.r)
         target = g1
         if g2 is not None:
-            above = lambda g: sum((w or ZERO for lr, _, w, _ in g.leaves if lr.r < row.r), ZERO)  # noqa: E731
+            above = sum((w or ZERO for lr, _, w, _ in g2.leaves if lr.r < row.r), ZERO)
             continues = any(lr.r > row.r for c in g1.children.values() for lr, *_ in c.leaves)
-            if weight is not None and weight == above(g2) and weight != g1.leaf_weight():
+            if weight is not None and weight == above and weight != g1.leaf_weight():
                 target = g2
             elif weight is None and continues:
                 target = g2
@@ -550,7 +550,7 @@ def _typed(cell):
 
 def _funding(grid: Grid, header_row: int, reading: Reading):
     columns = used_columns(grid)
-    for r in range(0, header_row):
+    for r in range(header_row):
         cols = {}
         for c in columns:
             text = _norm(grid.text(r, c))
@@ -568,7 +568,7 @@ def _funding_rows(grid: Grid, header: int, cols: dict[str, int], stop: int, read
     rows: dict[str, FundingRow] = {}
     stated: dict = {}
     for r in range(header + 1, min(stop, header + 10)):
-        label = "".join(_norm(grid.text(r, c)) for c in range(0, first_value))
+        label = "".join(_norm(grid.text(r, c)) for c in range(first_value))
         name = next((n for title, n in FUNDING_LABELS if title in label), None)
         if name is None or name in rows:
             continue
@@ -623,7 +623,7 @@ def unit_year(grid: Grid, header_row: int) -> tuple[str, int | None]:
     the unit when no label names it)."""
     unit, year, title_unit = "", None, ""
     columns = used_columns(grid)
-    for r in range(0, header_row):
+    for r in range(header_row):
         for i, c in enumerate(columns):
             text = _norm(grid.text(r, c))
             if not text:
