@@ -96,7 +96,7 @@ def score_workbook(path: str | Path, output: str | Path | None = None, *, in_pla
         src = Path(os.path.realpath(src))
     book = open_book(src)
     result = check_book(book, form)
-    dst = src if in_place else Path(output)
+    dst = Path(output) if output is not None else src  # exactly one of the two, checked above
     if not in_place and os.path.realpath(dst) == os.path.realpath(src):
         raise WorkbookError(f"{src.name}：输出文件与输入相同；要写回原文件请用 --in-place。")
     if in_place:

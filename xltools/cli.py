@@ -246,8 +246,9 @@ def _cn(text: str) -> str:
 def usage_message(exc: click.UsageError) -> str:
     """The Chinese text of a usage error, built from the exception's attributes."""
     param = getattr(exc, "param", None)
-    if getattr(exc, "param_hint", None) is not None:
-        hint = exc.param_hint if isinstance(exc.param_hint, str) else " / ".join(exc.param_hint)
+    param_hint = getattr(exc, "param_hint", None)
+    if param_hint is not None:
+        hint = param_hint if isinstance(param_hint, str) else " / ".join(param_hint)
     elif isinstance(param, click.Option):
         hint = "/".join(param.opts)
     else:
@@ -262,8 +263,9 @@ def usage_message(exc: click.UsageError) -> str:
         text = f"{hint} 的值无效：{_cn(exc.message)}" if hint else f"值无效：{_cn(exc.message)}"
     else:
         text = _cn(exc.message)
-    if getattr(exc, "possibilities", None):
-        text += f"（是否想用 {'、'.join(exc.possibilities)}？）"
+    possibilities = getattr(exc, "possibilities", None)
+    if possibilities:
+        text += f"（是否想用 {'、'.join(possibilities)}？）"
     return text
 
 

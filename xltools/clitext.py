@@ -67,7 +67,7 @@ class Context(click.Context):
     formatter_class = HelpFormatter
 
 
-class _Chinese:
+class _Chinese(click.Command):
     context_class = Context
 
     def get_help_option(self, ctx):
@@ -77,7 +77,7 @@ class _Chinese:
         return option
 
 
-class Command(_Chinese, click.Command):
+class Command(_Chinese):
     pass
 
 

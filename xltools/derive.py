@@ -47,9 +47,9 @@ class Derivation:
 
     def compute(self, values: list[Decimal | None]) -> Decimal | None:
         """The rate, or None when an input is missing or the denominator is 0."""
-        if any(v is None for v in values):
-            return None
         a, b = values
+        if a is None or b is None:
+            return None
         if self.kind == "ratio":
             return round_rate(a / b) if b != 0 else None
         if self.kind == "change":

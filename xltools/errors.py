@@ -54,7 +54,8 @@ def os_reason(exc: OSError) -> str:
     words = {errno.ENOENT: "找不到文件或文件夹", errno.EACCES: "没有权限", errno.EPERM: "没有权限",
              errno.ENOTDIR: "路径中有同名的文件，不是文件夹", errno.EISDIR: "这是一个文件夹", errno.EEXIST: "已有同名文件",
              errno.ENOSPC: "磁盘空间不足", errno.EROFS: "磁盘只读", errno.ENAMETOOLONG: "文件名或路径过长"}
-    return words.get(exc.errno, f"{type(exc).__name__}：{exc.strerror or exc}")
+    found = words.get(exc.errno) if exc.errno is not None else None
+    return found or f"{type(exc).__name__}：{exc.strerror or exc}"
 
 
 class OutputExistsError(XltoolsError):

@@ -72,6 +72,7 @@ def _filing(data: Any) -> Filing:
             if node is None or isinstance(node, Leaf):
                 raise SpecError(f"表式中没有指标组“{item['parent']}”", key=f"{where}.parent")
             leaf = _node({k: v for k, v in item.items() if k in LEAF_KEYS}, where)
+            assert isinstance(leaf, Leaf)  # LEAF_KEYS has no "group": _node made a leaf or raised
             added.setdefault(parent, []).append(leaf)
             pending.append((parent + (leaf.name,), values, where))
         elif "path" in item:

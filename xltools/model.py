@@ -144,6 +144,13 @@ class Form:
             nodes = found.children if isinstance(found, Group) else ()
         return found
 
+    def group(self, path: tuple[str, ...] | str) -> Group:
+        """The group at ``path``; asking for one the form does not have is a bug (KeyError)."""
+        found = self.find(path)
+        if not isinstance(found, Group):
+            raise KeyError(f"form {self.id} has no group {path!r}")
+        return found
+
     def indicator_weight(self) -> Decimal:
         return sum((child_weight(n) for n in self.indicators), ZERO)
 

@@ -89,6 +89,12 @@ def fmt(value: Decimal | None, places: int | None = None) -> str:
     return "0" if text in ("-0", "") else text
 
 
+def places(value: Decimal) -> int:
+    """Digits after the point as written, trailing zeros dropped: 0.950 -> 2, 12 -> 0, 1E+2 -> 0."""
+    exponent = value.normalize().as_tuple().exponent
+    return max(0, -exponent) if isinstance(exponent, int) else 0  # NaN/Infinity: none
+
+
 def to_json(value: Decimal | None) -> int | float | None:
     """A Decimal as a JSON number: an int when whole, else the float nearest it (a 2-place score
     comes back as the same text); None stays None.  Every ``to_dict`` and ``--json`` uses this."""

@@ -19,6 +19,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
+from typing import Literal
 
 from .num import HUNDRED, fmt
 
@@ -80,11 +81,15 @@ def unit_scale(unit: str) -> tuple[str, Decimal] | None:
     return (unit, Decimal(1)) if unit else None
 
 
+#: The four kinds of value (see the module's docstring).
+Kind = Literal["number", "text", "blank", "error"]
+
+
 @dataclass(frozen=True)
 class Value:
-    """A parsed cell value."""
+    """A parsed cell value: ``number`` is set exactly when ``kind`` is ``"number"``."""
 
-    kind: str  # "number" | "text" | "blank" | "error"
+    kind: Kind
     text: str = ""
     op: str | None = None
     number: Decimal | None = None
@@ -103,9 +108,16 @@ class Value:
     def is_blank(self) -> bool:
         return self.kind == "blank"
 
+    @property
+    def amount(self) -> Decimal:
+        """The number of a number value (callers ask :attr:`is_number` first)."""
+        if self.number is None:
+            raise ValueError(f"a {self.kind} value has no number: {self.text!r}")
+        return self.number
+
     def display(self) -> str:
         """Canonical text: ``≥100件``, ``93%``, ``整洁``."""
-        if self.kind != "number":
+        if self.number is None:
             return self.text
         number = fmt(self.number * HUNDRED) + self.unit if self.unit == "%" else (
             fmt(self.number * 1000) + "‰" if self.unit == "‰" else fmt(self.number) + self.unit)
@@ -273,7 +285,7 @@ PERCENT_POINTS_ABOVE = Decimal("1.5")
 
 def align(target: Value, actual: Value) -> Aligned | str:
     """Bring two numbers into one unit.  Returns Aligned, or a Chinese reason string."""
-    t, a = target.number, actual.number
+    t, a = target.amount, actual.amount
     note = None
     if target.ratio != actual.ratio:
         if target.ratio:

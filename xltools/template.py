@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from .errors import SpecError
 from .filing import load_filing
@@ -44,10 +45,10 @@ def new_workbook(form: str | Path, output: str | Path, *, unit: str = "", year: 
 def standard_set() -> list[tuple[str, dict]]:
     """(file name, new_workbook kwargs) for every workbook in ``workbooks/``."""
     from importlib import resources
-    out = [(f"{form_id}.xlsx", {"form": form_id}) for form_id in builtin_ids()]
+    out: list[tuple[str, dict[str, Any]]] = [(f"{form_id}.xlsx", {"form": form_id}) for form_id in builtin_ids()]
     name, data, rows = EXAMPLE
-    out.append((name, {"form": "dept", "data": Path(str(resources.files("xltools.data").joinpath(data))),
-                       "rows": rows}))
+    path = Path(str(resources.files("xltools.data").joinpath(data)))
+    out.append((name, {"form": load_filing(path).form.id, "data": path, "rows": rows}))  # the form the data names
     return out
 
 

@@ -262,6 +262,7 @@ def previous_marks(book) -> dict[tuple[str, str], str]:
     grid = book.sheets.get(RESULT_SHEET) if book is not None else None
     if grid is None:
         return {}
+    cols: tuple[int, int, int | None]
     if tuple(grid.text(0, BOOK_COLUMN + j) for j in range(3)) == BOOK_HEADER:
         cols = (BOOK_COLUMN, BOOK_COLUMN + 1, BOOK_COLUMN + 2)
     elif tuple(grid.text(0, j) for j in range(len(_OLD_HEADER))) == _OLD_HEADER:

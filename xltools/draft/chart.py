@@ -16,6 +16,7 @@ import logging
 import warnings
 from collections.abc import Sequence
 from functools import lru_cache
+from typing import Any
 
 from ..errors import XltoolsHint
 from ..num import fmt
@@ -96,7 +97,7 @@ def render(bars: Sequence[Bar], dpi: int = 200) -> bytes | None:
         warnings.warn("未找到中文字体，得分图的横轴改用序号 1、2、3……；安装中文字体（如 Linux 上的 fonts-noto-cjk）后即可显示名称",
                       XltoolsHint, stacklevel=2)
         labels = [str(i) for i in range(1, len(bars) + 1)]
-        rc = {}
+        rc: dict[Any, Any] = {}  # matplotlib types the keys as the Literal of every rcParam
     else:
         labels = [b.label for b in bars]
         rc = {"font.family": [family, "DejaVu Sans"]}

@@ -207,7 +207,7 @@ def unfinished(r: LeafResult) -> bool:
 def money(amount) -> str:
     """万元 amounts as the template's cells show them (``#,##0.00``)."""
     value = parse(amount)
-    return numfmt.shown(value.number, MONEY_FORMAT) if value.is_number else "—"
+    return numfmt.shown(value.amount, MONEY_FORMAT) if value.is_number else "—"
 
 
 MONEY_FORMAT = "#,##0.00"
@@ -391,7 +391,7 @@ class _Builder:
             listed = "、".join(f"{g.name}（{fmt(g.weight)}分）" for g in tops)
             self.add(para(f"{self.year}绩效目标设定为：{listed}。"))
         for n, g in enumerate(tops, 1):
-            node = self.form.find(g.path)
+            node = self.form.group(g.path)
             head = f"（{cn_number(n)}）{g.name}" + ("" if goals else "完成情况") + (f"（{fmt(g.weight)}分）" if goals else "")
             self.add(Heading(2, head))
             if goals:

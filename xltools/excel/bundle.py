@@ -77,7 +77,10 @@ def missing_requirements(folder: Path, version: str) -> list[str]:
         with zipfile.ZipFile(path) as z:
             meta = next((n for n in z.namelist() if n.endswith(".dist-info/METADATA")), None)
             text = z.read(meta).decode("utf-8", "replace") if meta else ""
-        name = canonicalize_name(_WHEEL.match(path.name).group("name"))
+        wheel = _WHEEL.match(path.name)
+        if wheel is None:
+            raise BundleError(f"{path.name} 不是规范的 wheel 文件名，请从文件夹中删除它后重试")
+        name = canonicalize_name(wheel.group("name"))
         extras = ("", "excel") if name == canonicalize_name(DISTRIBUTION) else ("",)
         for line in re.findall(r"^Requires-Dist: (.+)$", text, re.M):
             req = Requirement(line.strip())

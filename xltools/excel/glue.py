@@ -12,9 +12,11 @@ import functools
 import os
 import sys
 import traceback
+from collections.abc import Mapping
 from datetime import datetime
 from importlib.util import find_spec
 from pathlib import Path
+from typing import Any
 
 from ..api import check_book
 from ..errors import XltoolsError
@@ -23,6 +25,7 @@ from .adapter import book_from_xlwings
 from .apply import Session, has_result_sheet, refresh_marks, restore_formulas, rewrite_values
 from .messages import check_message, recalc_message, report_message, workbook_name
 
+xw: Any  # the module, or None without xlwings
 try:
     import xlwings as xw
 except ImportError:  # the CLI and the tests work without it; the buttons say what to install
@@ -168,7 +171,7 @@ def ignored_settings(wb) -> str:
             "按钮只使用 xltools excel install 设置的 Python。如果这不是您自己放的，请向发件单位核实。")
 
 
-def transient(folder: Path, env: dict | None = None) -> bool:
+def transient(folder: Path, env: Mapping[str, str] | None = None) -> bool:
     """A temporary or mail-attachment folder (Outlook's ``INetCache/Content.Outlook``, %TEMP%, …)."""
     env = os.environ if env is None else env
     parts = [p.lower() for p in Path(folder).parts]

@@ -56,8 +56,9 @@ def ask_excel_startup() -> Path | None:
     except ImportError:
         return None
     try:
-        if xw.apps.count:
-            return Path(xw.apps.active.startup_path)
+        active = xw.apps.active if xw.apps.count else None
+        if active is not None:
+            return Path(active.startup_path)
         app = xw.App(visible=False, add_book=False)
         try:
             return Path(app.startup_path)

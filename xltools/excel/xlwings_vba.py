@@ -23,6 +23,7 @@ which must match as often as expected or the build stops:
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from importlib.util import find_spec
 from pathlib import Path
 
@@ -86,8 +87,14 @@ def isolate(text: str) -> str:
         if found != expected:
             raise XltoolsError(f"xlwings 的 VBA 模块与 xltools 预期的不一致（{what}：找到 {found} 处，应为 {expected} 处）。"
                                "请安装 xltools 支持的 xlwings 版本，或向维护人员报告 xlwings 的版本号。")
-        text = re.sub(pattern, lambda _m, new=replacement: new, text, flags=re.S)  # taken literally, not as a template
+        text = re.sub(pattern, _literally(replacement), text, flags=re.S)
     return text
+
+
+
+def _literally(text: str) -> Callable[[re.Match[str]], str]:
+    """A replacement for :func:`re.sub` that inserts ``text`` as it is (no backslash escapes)."""
+    return lambda _match: text
 
 
 def module(path: Path | None = None) -> tuple[str, str]:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from ..model import Entry, Filing, Form, FundingRow, Leaf, key
+from ..num import places
 from ..parse import Value, align, parse
 from ..rules.national import DIRECTIONS, National
 from ..scoring import prepare_actual
@@ -49,15 +50,15 @@ class Row:
 
 def number_format(value: Value) -> str:
     """The format that shows a number the way it was typed: 98% -> 0%, 437万元 -> 0"万元"."""
-    number = value.number
+    number = value.amount
     if value.ratio:
-        places = max(0, -(number * 100).normalize().as_tuple().exponent) if value.unit == "%" else 2
-        return "0%" if places == 0 else "0." + "0" * min(places, 4) + "%"
-    places = max(0, -number.normalize().as_tuple().exponent)
-    base = "0" if places == 0 else "0." + "0" * min(places, 6)
+        digits = places(number * 100) if value.unit == "%" else 2
+        return "0%" if digits == 0 else "0." + "0" * min(digits, 4) + "%"
+    digits = places(number)
+    base = "0" if digits == 0 else "0." + "0" * min(digits, 6)
     if value.unit and '"' not in value.unit:
         return f'{base}"{value.unit}"'
-    return "General" if places == 0 else base
+    return "General" if digits == 0 else base
 
 
 def cell_for(raw) -> Cell:
@@ -97,7 +98,8 @@ def row_for(parent: tuple[str, ...], leaf: Leaf | None, entry: Entry) -> Row:
     inputs = (Cell(), Cell())
     typed = _cell(actual)
     if leaf.derive:
-        inputs = tuple(cell_for(entry.inputs.get(name)) for name in leaf.derive.inputs)
+        first, second = leaf.derive.inputs  # every derivation has two inputs
+        inputs = (cell_for(entry.inputs.get(first)), cell_for(entry.inputs.get(second)))
         if any(c.value is not None for c in inputs):
             typed = Cell()  # computed from its inputs by the formula
     return Row(key=key(parent + (leaf.name,)), name=leaf.name, weight=leaf.weight, op=op,

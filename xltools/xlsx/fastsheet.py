@@ -26,6 +26,8 @@ _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\ufffe\uffff]|_x[0-9a-fA-F]{4}_")
 
 
 class FastSheet(Worksheet):
+    previous_row: int  # XlsxWriter's: the row constant-memory mode has not flushed yet
+
     def _prepare_formula(self, formula, expand_future_functions=False):
         """Without XlsxWriter's 70 regex passes per formula that add ``_xlfn.`` prefixes to Excel 365
         functions: our formulas use only functions that Excel 2010, WPS and LibreOffice share
@@ -86,7 +88,7 @@ class FastSheet(Worksheet):
             return super()._write_single_row(current_row_num)
         self.previous_row = current_row_num
         self._write_row(row_num, None, self.row_info.get(row_num))
-        out = []
+        out: list[str] = []
         for col in sorted(cells):
             xml = self._cell_xml(row_num, col, cells[col])
             if xml is None:

@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
+from typing import TypeVar
 
 from ..errors import WorkbookError
 from ..model import Entry, Filing, Form, FundingRow, Group, Leaf, key
@@ -297,7 +299,10 @@ class FileGroup:
         return own + sum((c.leaf_weight() for c in self.children.values()), ZERO)
 
 
-def _find(nodes, name: str, aliases: dict[str, list[str]]) -> Group | Leaf | None:
+N = TypeVar("N", bound=Group | Leaf)
+
+
+def _find(nodes: Iterable[N], name: str, aliases: dict[str, list[str]]) -> N | None:
     """The node of ``nodes`` a file's name stands for: same name (tolerant), an alias, or a unique
     prefix (a name cut short or lengthened)."""
     c = canon(name)

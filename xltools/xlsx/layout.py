@@ -254,10 +254,10 @@ def defined_names(layout: Layout) -> dict[str, tuple[int, int, int, int]]:
     names["XL_GOAL_ACHIEVED"] = (layout.goal_row, 6, layout.goal_row, layout.last_print_col)
     first, last = layout.first_slot_row, layout.last_slot_row
     names["XL_TABLE"] = (layout.table_header, 0, last, layout.last_col)
-    for column in layout.columns:
-        if column.key != "gap":
-            c = layout.c(column.key)
-            names[f"XL_IND_{column.key.upper()}"] = (first, c, last, c)
+    for col in layout.columns:
+        if col.key != "gap":
+            c = layout.c(col.key)
+            names[f"XL_IND_{col.key.upper()}"] = (first, c, last, c)
     names["XL_TOTAL_WEIGHT"] = (layout.total_row, layout.c("weight"), layout.total_row, layout.c("weight"))
     names["XL_TOTAL_SCORE"] = (layout.total_row, layout.c("score"), layout.total_row, layout.c("score"))
     names["XL_GRADE"] = (layout.total_row, layout.last_print_col, layout.total_row, layout.last_print_col)

@@ -55,7 +55,7 @@ class Styles:
         """A number style with the given format (units and percent shown like the user typed them)."""
         key = (num_format, input_)
         if key not in self._numbers:
-            props = {"align": "center", "num_format": num_format}
+            props: dict[str, str | bool] = {"align": "center", "num_format": num_format}
             if input_:
                 props["locked"] = False
             else:
