@@ -13,7 +13,8 @@ from pathlib import Path
 import click
 
 from . import api
-from .cli_options import bureau_form, emit_json, force_option, form_option, json_option, quiet_option
+from .cli_options import (bureau_form, echo_paths, emit_json, force_option, form_option, json_option,
+                          output_dir_option, quiet_option)
 from .clitext import VERSION_HELP, VERSION_MESSAGE, CnGroup
 from .console import table
 from .errors import XltoolsError, XltoolsHint, refuse_overwrite
@@ -76,13 +77,11 @@ def new_cmd(form, output, unit, year, preset, rows, data, password, force):
 
 
 @cli.command("templates")
-@click.option("-o", "--output", default="workbooks", show_default=True, type=click.Path(file_okay=False),
-              help="输出目录。")
+@output_dir_option("workbooks")
 def templates_cmd(output):
     """重新生成标准模板（workbooks/ 目录：各表式空白模板和株洲示例）。"""
     from .template import build_standard
-    for path in build_standard(output):
-        click.echo(str(path))
+    echo_paths(build_standard(output))
 
 
 @cli.command("check")

@@ -3,6 +3,8 @@ and the one way JSON reaches stdout.  Shared by :mod:`xltools.cli` and :mod:`xlt
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
+from pathlib import Path
 
 import click
 
@@ -20,6 +22,18 @@ def bureau_form(form):
     """The form of --form (None: each workbook's shipped form)."""
     from .spec import load_form
     return None if form is None else load_form(form)
+
+
+
+def output_dir_option(default: str):
+    """``-o`` for the commands that write a set of files into a folder."""
+    return click.option("-o", "--output", default=default, show_default=True, type=click.Path(file_okay=False),
+                        help="输出目录。")
+
+
+def echo_paths(paths: Iterable[Path]) -> None:
+    """The files a command wrote, one per line on stdout (for scripts)."""
+    click.echo("".join(f"{path}\n" for path in paths), nl=False)
 
 
 def emit_json(data) -> None:

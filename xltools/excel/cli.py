@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import click
 
+from ..cli_options import echo_paths, output_dir_option
 from ..clitext import CnGroup
 
 
@@ -12,13 +13,11 @@ def excel():
 
 
 @excel.command("build")
-@click.option("-o", "--output", default="dist/excel", show_default=True, type=click.Path(file_okay=False),
-              help="输出目录。")
+@output_dir_option("dist/excel")
 def build_cmd(output):
     """生成 xltools.xlam 和各标准模板的 .xlsm（带“重新计算/校验/生成报告”按钮）。"""
     from .build import build_all
-    for path in build_all(output):
-        click.echo(str(path))
+    echo_paths(build_all(output))
 
 
 @excel.command("install")
@@ -38,8 +37,7 @@ def uninstall_cmd():
 
 
 @excel.command("bundle")
-@click.option("-o", "--output", default="dist/xltools-offline", show_default=True,
-              type=click.Path(file_okay=False), help="输出目录。")
+@output_dir_option("dist/xltools-offline")
 @click.option("--python", "pythons", multiple=True, metavar="X.Y",
               help="目标电脑的 Python 版本（可重复；默认 3.10–3.13 全部）。")
 @click.option("--wheel", type=click.Path(dir_okay=False, exists=True),

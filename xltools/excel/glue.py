@@ -18,9 +18,10 @@ from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
-from ..api import check_book
+from ..api import Result, check_book
 from ..errors import XltoolsError
 from ..writeback import restores, rewrites
+from ..xlsx.package import Book
 from .adapter import book_from_xlwings
 from .apply import Session, has_result_sheet, refresh_marks, restore_formulas, rewrite_values
 from .messages import check_message, recalc_message, report_message, workbook_name
@@ -77,15 +78,13 @@ def recalculate():
     """重新计算: put back formulas overwritten by numbers, recalculate, refresh earlier marks."""
     wb = _caller()
     with Session(wb) as session:
-        book = book_from_xlwings(wb)
-        result = check_book(book)
+        book, result = _checked(wb)
         restored = restore_formulas(session, restores(result, book))
         rewritten = rewrite_values(session, rewrites(result))  # 120件 typed as text -> 120
         wb.app.calculate()
         checked = has_result_sheet(session)
         if restored or rewritten or checked:
-            book = book_from_xlwings(wb)
-            result = check_book(book)
+            book, result = _checked(wb)
         marked = refresh_marks(session, result, book) if checked else 0
     return recalc_message(result, restored, checked, marked)
 
@@ -95,8 +94,7 @@ def check():
     """校验: mark every issue on its cell (colour and note) and list them on the 校验结果 sheet."""
     wb = _caller()
     with Session(wb) as session:
-        book = book_from_xlwings(wb)
-        result = check_book(book)
+        book, result = _checked(wb)
         marked = refresh_marks(session, result, book)
     return check_message(result, marked)
 
@@ -105,7 +103,7 @@ def check():
 def report():
     """生成报告: the 自评报告 draft (Word) next to the workbook."""
     wb = _caller()
-    result = check_book(book_from_xlwings(wb))
+    _, result = _checked(wb)
     path, note = write_report(result, report_path(raw_fullname(wb)))
     return report_message(path, result, note)
 
@@ -115,6 +113,12 @@ def _caller():
     if xw is None:
         raise XltoolsError(NO_XLWINGS)
     return xw.Book.caller()
+
+
+def _checked(wb) -> tuple[Book, Result]:
+    """The workbook as Excel holds it now (unsaved edits included), and its check."""
+    book = book_from_xlwings(wb)
+    return book, check_book(book)
 
 
 def _status(text) -> None:
