@@ -46,16 +46,6 @@ def evaluate(filing: Filing, source: str = "") -> Result:
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 
 
-def read_workbook(path: str | Path, form=None):
-    """(Book, Reading) for a workbook: ours by defined names, or a foreign layout.  ``form``: the
-    bureau's form (--form); without it, the shipped form the workbook claims."""
-    from .xlsx.foreign import read_foreign
-    from .xlsx.package import open_book
-    from .xlsx.reader import is_template, read_template
-    book = open_book(path)
-    return book, (read_template(book, form) if is_template(book) else read_foreign(book))
-
-
 def check_workbook(path: str | Path, form=None) -> Result:
     """Read, re-score and check one workbook file; every issue carries its sheet and cell."""
     from .xlsx.package import open_book

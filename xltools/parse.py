@@ -23,7 +23,6 @@ from typing import Literal
 
 from .num import HUNDRED, fmt
 
-OPERATORS = ("≥", ">", "≤", "<", "=")
 #: Operator spelled as symbols, longest first.
 _SYMBOLS = (
     (">=", "≥"), ("=>", "≥"), ("≥", "≥"), ("≧", "≥"), ("⩾", "≥"),

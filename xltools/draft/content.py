@@ -216,9 +216,6 @@ RATE_FORMAT = "0.00%"  # the template's 执行率 cell
 
 def rate(value) -> str:
     return numfmt.shown(value, RATE_FORMAT) if value is not None else "—"
-#: The outline of a 部门整体支出绩效自评报告 (seeds 000–004 and the issue's list), in order.
-OUTLINE = ("基本情况", "绩效目标及实现情况", "自评结论及指标完成情况", "偏差原因和改进措施", "结果应用及公开",
-           "其他需要说明的问题")
 
 
 # ---------------------------------------------------------------------------
