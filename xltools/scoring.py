@@ -154,7 +154,7 @@ def stated_number(raw) -> tuple[Decimal | None, Value]:
 
 def prepare_actual(rule, actual: Value) -> tuple[Value, str | None]:
     """Rate rules get fractions: a plain 93 typed for a rate is read as 93 %."""
-    if getattr(rule, "percent", False) and actual.is_number and not actual.ratio \
+    if rule.reads_rate and actual.is_number and not actual.ratio \
             and abs(actual.number) > PERCENT_POINTS_ABOVE:
         return replace(actual, number=actual.number / 100, ratio=True, unit="%"), \
             f"实际值{fmt(actual.number)}按百分数{fmt(actual.number)}%理解"

@@ -77,8 +77,14 @@ class Rule:
     title: ClassVar[str] = ""  # Chinese name of the rule shape
     #: judged rules take their score from the evaluator (定性, 人工); the tool only checks it.
     judged: ClassVar[bool] = False
-    #: which inputs the rule reads: "actual", "target", "manual"
-    reads: ClassVar[tuple[str, ...]] = ("actual",)
+    #: the unit types the 年度指标值 and its comparison (指标方向 ≥/≤/＝/定性) and the rule scores the
+    #: actual against it; other rules carry their own thresholds, so those cells are not inputs.
+    typed_target: ClassVar[bool] = False
+
+    @property
+    def reads_rate(self) -> bool:
+        """The actual is a rate: a plain 93 typed for it is read as 93 % (scoring.prepare_actual)."""
+        return False
 
     def evaluate(self, inp: RuleInput) -> Outcome:  # pragma: no cover - abstract
         raise NotImplementedError

@@ -28,7 +28,6 @@ def rate_formula(budget: str, spent: str) -> str:
 class Execution(Rule):
     kind = "execution"
     title = "预算执行率计分"
-    reads = ("target", "actual")
 
     def evaluate(self, inp: RuleInput) -> Outcome:
         budget = inp.target.number if inp.target.is_number else None

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from ..num import ZERO, clamp, fmt, round2
+from ..num import ZERO, clamp, fmt, literal, round2
 from .base import Outcome, Problem, Refs, Rule, RuleInput, register
 
 #: The national 定性 bands: (label, low share, high share).  A score s is in a band when
@@ -32,6 +32,20 @@ def band_range(label: str, weight: Decimal) -> tuple[Decimal, Decimal] | None:
     return None
 
 
+def in_band_formula(band: str, score: str, weight: str) -> str:
+    """Excel's twin of :func:`_in_band`: TRUE when the score in cell ``score`` lies in the band
+    named in cell ``band`` (the last band when the name is another), for the weight in ``weight``."""
+    def inside(low: Decimal, high: Decimal) -> str:
+        above = f"{score}>=0" if low == 0 else f"{score}>={weight}*{literal(low)}"
+        below = f"{score}<={weight}" if high == 1 else f"{score}<{weight}*{literal(high)}"
+        return f"AND({above},{below})"
+    *named, (_, low, high) = BANDS
+    out = inside(low, high)
+    for label, low, high in reversed(named):
+        out = f'IF({band}="{label}",{inside(low, high)},{out})'
+    return out
+
+
 def judged_formula(refs: Refs) -> str:
     """The evaluator's score, rounded and kept within [0, weight]; blank counts 0."""
     m, w = refs.manual, refs.weight
@@ -53,7 +67,6 @@ class Qualitative(Rule):
     kind = "qualitative"
     title = "定性指标"
     judged = True
-    reads = ("manual",)
 
     def evaluate(self, inp: RuleInput) -> Outcome:
         score, problems = judged_score(inp, "定性指标")
@@ -96,7 +109,6 @@ class Manual(Rule):
     kind = "manual"
     title = "人工评分"
     judged = True
-    reads = ("manual",)
     criteria: str = ""  # the written standard the evaluator applies
 
     def evaluate(self, inp: RuleInput) -> Outcome:

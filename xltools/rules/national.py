@@ -71,7 +71,7 @@ def national_formula(op: str | None, refs: Refs) -> str:
 class National(Rule):
     kind = "national"
     title = "全国通用计分规则（正向/反向/等于/定性）"
-    reads = ("target", "actual", "manual")
+    typed_target = True
     direction: str = ""  # 正向 / 反向 / 等于 / 定性; empty: from the target's operator
 
     @classmethod

@@ -97,6 +97,10 @@ class Step(Rule):
                 f"得{fmt(score)}分")
         return Outcome(score, text)
 
+    @property
+    def reads_rate(self) -> bool:
+        return self.percent
+
     def _standard(self) -> str:
         sign = {"below": "≥", "above": "≤", "both": "="}[self.sides]
         return sign + self._show(self.threshold)

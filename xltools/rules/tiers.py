@@ -44,6 +44,10 @@ class Tiers(Rule):
     def max_score(self, weight: Decimal) -> Decimal:
         return max([p for _, p in self.tiers] + [self.otherwise])
 
+    @property
+    def reads_rate(self) -> bool:
+        return self.percent
+
     def _value(self, a: Decimal) -> str:
         return fmt(a * HUNDRED, 2) + "%" if self.percent else fmt(a)
 

@@ -14,7 +14,7 @@ from decimal import Decimal
 from ..model import Entry, Filing, Form, FundingRow, Leaf, key
 from ..num import places
 from ..parse import Value, align, parse
-from ..rules.national import DIRECTIONS, National
+from ..rules.national import DIRECTIONS
 from ..scoring import prepare_actual
 from .numfmt import shown
 
@@ -83,7 +83,7 @@ def row_for(parent: tuple[str, ...], leaf: Leaf | None, entry: Entry) -> Row:
     target = parse(raw_target)
     actual = parse(entry.actual)
     op = ""
-    if isinstance(leaf.rule, National):
+    if leaf.rule.typed_target:
         op = target.op or (DIRECTIONS.get(leaf.rule.direction, "") if leaf.rule.direction else "")
         if not op and not target.is_number and not target.is_blank:
             op = "定性"
@@ -156,14 +156,13 @@ def filing_from_rows(form: Form, rows: list[tuple[tuple[str, ...], Leaf, Row]], 
         path = parent + (leaf.name,)
         if key(path) not in known:
             added.setdefault(parent, []).append(leaf)
-        rate = bool(getattr(leaf.rule, "percent", False))
-        target = cell_value(row.target, row.op if isinstance(leaf.rule, National) else "", rate)
-        if row.op == "定性" and isinstance(leaf.rule, National):
+        target = cell_value(row.target, row.op if leaf.rule.typed_target else "", leaf.rule.reads_rate)
+        if row.op == "定性" and leaf.rule.typed_target:
             target = Value("text", text=target.text or "定性")
         inputs = {}
         if leaf.derive:
             inputs = {name: cell_value(cell) for name, cell in zip(leaf.derive.inputs, row.inputs)}
-        entries[key(path)] = Entry(target=target, actual=cell_value(row.actual, rate=rate), manual=row.manual,
+        entries[key(path)] = Entry(target=target, actual=cell_value(row.actual, rate=leaf.rule.reads_rate), manual=row.manual,
                                    reason=row.reason or None, band=row.band or None, inputs=inputs,
                                    score=row.stated)
     filing_form = form.with_leaves(added) if added else form

@@ -508,7 +508,7 @@ def _typed_issues(grid: Grid, r: int, col, leaf: Leaf, leaf_key: str, sheet: str
         value = grid.value(r, col[c])
         if isinstance(value, float) and not in_range(value):
             out.append(Issue("unparseable-value", "error", where(c), f"“{name}”{label}为 {value:g}，数值过大，可能是输入错误；按空白计"))
-    if (isinstance(leaf.rule, National) and isinstance(target.value, float) and isinstance(actual.value, float)
+    if (leaf.rule.typed_target and isinstance(target.value, float) and isinstance(actual.value, float)
             and "%" in target.fmt and "%" not in actual.fmt and abs(actual.value) > 1.5):
         out.append(Issue("unit-mismatch", "review", where("actual"),
                          f"“{name}”年度指标值是百分数，实际完成值却是 {actual.value:g}；如果是百分之{actual.value:g}，"

@@ -19,7 +19,7 @@ from .. import __version__
 from ..atomic import write_bytes
 from ..model import FUNDING_COLUMNS, FUNDING_ROWS, FUNDING_SOURCES, Filing, key
 from ..num import ZERO, fmt, round2
-from ..rules.judged import BANDS
+from ..rules.judged import BANDS, in_band_formula
 from ..rules.national import National
 from ..scoring import Scorecard, score
 from ..spec import form_to_dict
@@ -234,12 +234,12 @@ class _Writer:
         else:
             ws.write_string(r, c("l3"), row.name, st.input_text) if row.name else ws.write_blank(r, c("l3"), None, st.input_text)
             self._write_value(r, c("weight"), row.weight, st.input_num, st.input_text)
-        national = leaf is None or isinstance(leaf.rule, National)
-        if national:
+        typed = leaf is None or leaf.rule.typed_target  # a row of the unit's own: the national rule
+        if typed:
             ws.write_string(r, c("op"), row.op, st.input_center) if row.op else ws.write_blank(r, c("op"), None, st.input_center)
         else:
             ws.write_blank(r, c("op"), None, st.fixed)
-        self._write_cell(r, c("target"), row.target, input_=national or leaf.rule.kind in ("national",))
+        self._write_cell(r, c("target"), row.target, input_=typed)
         derived = leaf is not None and leaf.derive is not None
         if derived:
             if row.actual.value is not None:  # a rate typed without its figures: kept as typed
@@ -283,7 +283,7 @@ class _Writer:
     def _criteria(self, leaf) -> str:
         if leaf is None:
             return ""
-        if not leaf.standard and isinstance(leaf.rule, National):
+        if not leaf.standard and leaf.rule.typed_target:
             return self.NATIONAL_CRITERIA
         return leaf.criteria()
 
@@ -314,8 +314,7 @@ class _Writer:
             "format": st.cf_warn})
         ws.conditional_format(first, c("manual"), last, c("manual"), {
             "type": "formula", "criteria": f"=AND(ISNUMBER({m}),ISNUMBER({w}),{m}>{w})", "format": st.cf_error})
-        cond = (f'IF({band}="{BANDS[0][0]}",AND({m}>={w}*0.8,{m}<={w}),IF({band}="{BANDS[1][0]}",'
-                f'AND({m}>={w}*0.6,{m}<{w}*0.8),AND({m}>=0,{m}<{w}*0.6)))')
+        cond = in_band_formula(band, m, w)
         ws.conditional_format(first, c("manual"), last, c("manual"), {
             "type": "formula", "criteria": f'=AND({band}<>"",ISNUMBER({m}),NOT({cond}))', "format": st.cf_error})
 
