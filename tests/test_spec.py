@@ -566,3 +566,19 @@ def test_shipped_forms_load_and_weigh_100(form_id):
     assert form.indicator_weight() + funding == form.total == 100
     for _, leaf in form.leaves():
         assert leaf.rule.max_score(leaf.weight) <= leaf.weight
+
+
+def test_forms_are_found_by_id_title_and_the_names_their_yaml_lists():
+    from xltools.spec import form_named
+    assert form_named("DEPT") == "dept"
+    assert form_named("部门整体绩效自评表(湖北)") == "hubei"  # either kind of brackets
+    assert (form_named("湖北"), form_named("项目支出"), form_named("目标")) == ("hubei", "project", "goals")
+    assert form_named("湖南") is None
+    assert "湖北" in load_form("hubei").names and not load_form("dept-40-20-20").names  # a preset names none
+
+
+def test_form_names_must_be_a_list_of_names():
+    from xltools.spec import form_from_dict
+    with pytest.raises(SpecError) as err:
+        form_from_dict({"id": "x", "title": "x", "names": "部门", "indicators": []})
+    assert err.value.key == "names"

@@ -58,10 +58,6 @@ INDICATOR_HEADERS = {
     "target": ("年度指标值", "指标值", "目标值", "年度目标值", "target"),
     "weight": ("分值", "权重", "分值（权重）", "分值(权重)", "weight"),
 }
-#: Short names people write in the 表式 column -> form id.
-FORM_ALIASES = {"部门整体": "dept", "部门整体支出": "dept", "部门": "dept", "全国": "dept", "项目": "project",
-                "项目支出": "project", "按绩效目标": "goals", "绩效目标": "goals", "目标": "goals", "湖北": "hubei",
-                "云南": "yunnan"}
 HEADER_SCAN_ROWS = 20
 AMOUNT_FIELDS = {"initial": "年初预算数", "budget": "全年预算数", "spent": "全年执行数"}
 
@@ -282,23 +278,20 @@ def _load(form_id: str) -> Form:
 
 
 def resolve_form(value) -> str:
-    """The 表式 cell -> a shipped form id (blank: dept).  Ids, titles and short Chinese names."""
+    """The 表式 cell -> a shipped form id (blank: the default form).  Ids, titles and the short
+    names each form's YAML lists."""
     return _resolve(re.sub(r"\s+", "", unicodedata.normalize("NFKC", _text(value))))
 
 
 @lru_cache(maxsize=256)
 def _resolve(text: str) -> str:
-    from .spec import builtin_ids
+    from .spec import DEFAULT_FORM, builtin_ids, form_named
     if not text:
-        return "dept"
+        return DEFAULT_FORM
+    found = form_named(text)
+    if found is not None:
+        return found
     ids = builtin_ids()
-    if text.lower() in ids:
-        return text.lower()
-    for form_id in ids:
-        if _load(form_id).title.replace("(", "（").replace(")", "）") == text.replace("(", "（").replace(")", "）"):
-            return form_id
-    if text in FORM_ALIASES:
-        return FORM_ALIASES[text]
     known = "、".join(f"{i}（{_load(i).title}）" for i in ids)
     raise ValueError(f"表式“{text}”不认识；可用：{known}")
 

@@ -26,7 +26,7 @@ import yaml
 
 from .errors import SpecError
 from .model import FUNDING_COLUMNS, FUNDING_LABELS, SEP, Entry, Filing, FundingRow, Leaf, key
-from .spec import LEAF_KEYS, _node, load_form
+from .spec import DEFAULT_FORM, LEAF_KEYS, _node, load_form
 
 ENTRY_KEYS = {"target", "actual", "score", "reason", "band", "inputs", "manual"}
 TOP_KEYS = {"form", "unit", "code", "year", "funding", "stated", "goal", "indicators"}
@@ -57,7 +57,7 @@ def _filing(data: Any) -> Filing:
     unknown = sorted(set(data) - TOP_KEYS)
     if unknown:
         raise SpecError(f"不认识的键 {', '.join(unknown)}", key=unknown[0], fix=f"可用：{', '.join(sorted(TOP_KEYS))}")
-    form = load_form(data.get("form", "dept"))
+    form = load_form(data.get("form", DEFAULT_FORM))
     added: dict[tuple[str, ...], list[Leaf]] = {}
     entries: dict[str, Entry] = {}
     pending = []

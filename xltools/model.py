@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
+from typing import Literal
 
 from .derive import Derivation
 from .num import ZERO
@@ -106,6 +107,12 @@ def _n(d: Decimal) -> str:
     return fmt(d)
 
 
+#: What a form evaluates: a department's whole spending (部门整体) or one project (项目支出).
+FormKind = Literal["dept", "project"]
+#: Per kind: what the unit's name cell is called, and the spending evaluated.
+KIND_WORDS: dict[str, tuple[str, str]] = {"dept": ("部门名称", "部门整体支出"), "project": ("项目名称", "项目支出")}
+
+
 @dataclass(frozen=True)
 class Form:
     id: str
@@ -114,13 +121,29 @@ class Form:
     funding: Funding | None = None
     grades: Grades = field(default_factory=Grades)
     total: Decimal = Decimal(100)
-    kind: str = "dept"  # dept (部门整体) | project (项目支出)
+    kind: FormKind = "dept"
     layout: str = "national"  # national: 年度指标值/实际完成值 columns; criteria: 指标解释/评价标准 columns
     level_names: tuple[str, ...] = ("一级指标", "二级指标", "三级指标")
     description: str = ""
     #: How a table xltools did not make is recognised as this form (the YAML's ``foreign:``): level1
-    #: names, min hits, only, title words, goals, and aliases of leaf/group names.
+    #: names, min hits, only, title words, numbered_goals, and aliases of leaf/group names.
     foreign: dict = field(default_factory=dict, compare=False, hash=False)
+    #: Short names a unit list may give for this form (the YAML's ``names:``), besides id and title.
+    names: tuple[str, ...] = field(default=(), compare=False)
+
+    @property
+    def is_project(self) -> bool:
+        return self.kind == "project"
+
+    @property
+    def unit_label(self) -> str:
+        """部门名称 or 项目名称: the cell the unit's name goes beside."""
+        return KIND_WORDS[self.kind][0]
+
+    @property
+    def spending(self) -> str:
+        """部门整体支出 or 项目支出: what the form evaluates."""
+        return KIND_WORDS[self.kind][1]
 
     def leaves(self) -> Iterator[tuple[tuple[str, ...], Leaf]]:
         """(path, leaf) in document order; the path is the names from the top group down."""

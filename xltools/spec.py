@@ -42,16 +42,18 @@ import yaml
 
 from .derive import Derivation
 from .errors import SpecError
-from .model import SEP, Form, Funding, Grades, Group, Leaf, Node
+from .model import KIND_WORDS, SEP, Form, Funding, Grades, Group, Leaf, Node
 from .num import fmt
 from .rules import rule_from_params
 from .rules.base import to_decimal
 
-FORM_KEYS = {"foreign", "id", "title", "kind", "layout", "levels", "funding", "grades", "total", "indicators",
+FORM_KEYS = {"foreign", "id", "title", "names", "kind", "layout", "levels", "funding", "grades", "total", "indicators",
              "description", "extends", "weights", "add"}
 GROUP_KEYS = {"group", "weight", "children"}
 LEAF_KEYS = {"leaf", "weight", "rule", "direction", "target", "note", "standard", "source", "derive"}
 BUILTIN_PACKAGE = "xltools.forms"
+#: The form a filing or a unit list means when it names none.
+DEFAULT_FORM = "dept"
 
 
 # ---------------------------------------------------------------------------
@@ -67,6 +69,20 @@ def builtin_ids() -> list[str]:
 def _builtin_ids() -> tuple[str, ...]:
     files = sorted(p.name for p in resources.files(BUILTIN_PACKAGE).iterdir() if p.name.endswith(".yaml"))
     return tuple(name[: -len(".yaml")].split("_", 1)[1] for name in files)
+
+
+def form_named(text: str) -> str | None:
+    """The shipped form ``text`` names: its id (any case), its title (either kind of brackets) or one
+    of the short names its YAML lists (``names:``); None when no form has that name."""
+    ids = builtin_ids()
+    if text.lower() in ids:
+        return text.lower()
+    brackets = str.maketrans("()", "（）")
+    for form_id in ids:
+        form = load_form(form_id)
+        if form.title.translate(brackets) == text.translate(brackets) or text in form.names:
+            return form_id
+    return None
 
 
 def load_form(name_or_path: str | Path) -> Form:
@@ -190,14 +206,18 @@ def _build(data: dict) -> Form:
     if layout not in ("national", "criteria"):
         raise SpecError("layout 应为 national 或 criteria", key="layout")
     kind = data.get("kind", "dept")
-    if kind not in ("dept", "project"):
+    if kind not in KIND_WORDS:
         raise SpecError("kind 应为 dept（部门整体）或 project（项目支出）", key="kind")
+    names = data.get("names") or []
+    if not isinstance(names, list) or not all(isinstance(n, str) and n for n in names):
+        raise SpecError("names 应为表式简称的列表，如 [部门整体, 部门]", key="names")
     foreign = data.get("foreign") or {}
     if not isinstance(foreign, dict) or not isinstance(foreign.get("aliases", {}), dict):
         raise SpecError("foreign 应写成 {level1: [...], aliases: {名称: [别名, ...]}}", key="foreign")
     return Form(id=str(data["id"]), title=str(data["title"]), indicators=nodes, funding=funding, grades=grades,
                 total=_weight(data.get("total", 100), "total"), kind=kind, layout=layout,
-                level_names=tuple(levels), description=str(data.get("description", "")), foreign=foreign)
+                level_names=tuple(levels), description=str(data.get("description", "")), foreign=foreign,
+                names=tuple(names))
 
 
 def _node(data: Any, where: str) -> Node:

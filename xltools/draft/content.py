@@ -154,7 +154,7 @@ def sentence(text: str) -> str:
 
 
 def kind_name(result: Result) -> str:
-    return "项目支出" if result.card.form.kind == "project" else "部门整体支出"
+    return result.card.form.spending
 
 
 def title_text(result: Result) -> str:
@@ -252,9 +252,6 @@ class _Builder:
     def year(self) -> str:
         return f"{self.filing.year}年度" if self.filing.year else "本年度"
 
-    @property
-    def project(self) -> bool:
-        return self.form.kind == "project"
 
     # -- the report
     def build(self) -> Draft:
@@ -298,8 +295,8 @@ class _Builder:
 
     # -- 一、基本情况
     def basics(self) -> None:
-        self.section("项目基本情况" if self.project else "部门（单位）基本情况")
-        if self.project:
+        self.section("项目基本情况" if self.form.is_project else "部门（单位）基本情况")
+        if self.form.is_project:
             self.add(Heading(2, "（一）项目概况"))
             self.add(para(placeholder("项目立项依据、主要内容、实施单位和实施期限")))
         else:
@@ -307,7 +304,7 @@ class _Builder:
             self.add(para(placeholder("部门（单位）的主要职能职责")))
             self.add(Heading(2, "（二）机构设置及人员情况"))
             self.add(para(placeholder("内设机构、下属单位，编制数和年末实有人数")))
-        self.add(Heading(2, f"（{cn_number(2 if self.project else 3)}）预算收支情况"))
+        self.add(Heading(2, f"（{cn_number(2 if self.form.is_project else 3)}）预算收支情况"))
         row = self.filing.funding.get("total")
         if row is not None and any(parse(getattr(row, c)).is_number for c in FUNDING_COLUMNS):
             parts = [f"{label}{money(getattr(row, c))}万元" for c, label in FUNDING_COLUMNS.items()

@@ -266,7 +266,7 @@ def _match_form(name: str, grid: Grid, rows: list[Row], header_row: int) -> Form
 def _form_fit(spec: dict, level1: list[str], title: str) -> float:
     if not spec or not level1:
         return 0
-    if spec.get("goals"):
+    if spec.get("numbered_goals"):
         return 10 if sum(1 for n in level1 if GOAL.match(n)) >= max(1, len(level1) // 2) else 0
     aliases = spec.get("aliases", {})
     names = {canon(x) for n in spec.get("level1", ()) for x in (n, *aliases.get(n, ()))}
