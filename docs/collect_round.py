@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT))
 
 from xltools.collect import collect, write_summary  # noqa: E402
 from xltools.distribute import distribute  # noqa: E402
-from xltools.libreoffice import convert, recalculate  # noqa: E402
+from xltools.soffice import convert  # noqa: E402
 
 UNITS = [("430101", "县财政局"), ("430102", "县城市管理局"), ("430103", "县园林绿化中心"), ("430104", "县环境卫生管理处"),
          ("430105", "县自来水有限公司"), ("430106", "县文化馆"), ("430107", "县图书馆"), ("430108", "县疾病预防控制中心"),
@@ -94,7 +94,7 @@ def main() -> None:
         wb = openpyxl.load_workbook(typed / "外县财政局.xlsx")
         _cell(wb, "XL_UNIT").value, _cell(wb, "XL_CODE").value = "外县财政局", "510101"
         wb.save(typed / "外县财政局.xlsx")
-        recalculate(sorted(typed.iterdir()), back)  # saved by a spreadsheet: cached values are there
+        convert(sorted(typed.iterdir()), back, "xlsx")  # saved by LibreOffice, which recalculates: cached values are there
         # one unit sent its file twice: the newest counts
         shutil.copy(back / files["430102"], back / "城市管理局-初稿.xlsx")
         os.utime(back / "城市管理局-初稿.xlsx", (1_700_000_000, 1_700_000_000))

@@ -19,7 +19,8 @@ import openpyxl
 import pytest
 from openpyxl.utils.cell import range_boundaries
 
-from xltools import api, libreoffice
+import libreoffice
+from xltools import api
 from test_bureau import _main
 from xltools.roster import Roster, Unit
 

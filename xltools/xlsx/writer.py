@@ -118,7 +118,8 @@ class _Writer:
         ws.merge_range(L.title_row, 0, L.title_row, L.last_print_col, self.title or _title(self.filing),
                        self.st.title)
         r = L.info_row
-        for part, text, style in (("unit_label", self.filing.form.unit_label, self.st.label), ("unit", self.filing.unit, self.st.input_text),
+        for part, text, style in (("unit_label", self.filing.form.unit_label, self.st.label),
+                                  ("unit", self.filing.unit, self.st.input_text),
                                   ("code_label", "单位编码", self.st.label), ("code", self.filing.code, self.st.input_text),
                                   ("year_label", "年度", self.st.label)):
             first, last = L.info_span(part)
