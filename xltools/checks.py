@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Iterator
 
 from .model import FUNDING_COLUMNS, FUNDING_LABELS, FUNDING_SOURCES, FUNDING_USES, Filing, Form, Group, child_weight, key
-from .num import ZERO, fmt, pct, round_half_up
+from .num import ZERO, fmt, pct, round_half_up, to_json
 from .parse import parse
 from .validation import Issue, Location, Report
 from .scoring import LeafResult, Scorecard, score
@@ -167,8 +167,8 @@ def check(filing: Filing, card: Scorecard | None = None) -> Report:
         issues.extend(check_leaf(r))
     issues.extend(check_funding(filing, card))
     issues.extend(check_totals(card))
-    stats = {"unit": filing.unit, "year": filing.year, "form": filing.form.id, "total": float(card.total),
+    stats = {"unit": filing.unit, "year": filing.year, "form": filing.form.id, "total": to_json(card.total),
              "grade": card.grade, "leaves": len(card.leaves),
-             "execution_rate": float(card.funding.rate) if card.funding and card.funding.rate is not None else None}
+             "execution_rate": to_json(card.funding.rate) if card.funding else None}
     return Report(issues=tuple(issues), stats=stats)
 

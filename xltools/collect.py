@@ -43,7 +43,7 @@ from .pool import CRASH, DEFAULT_TIMEOUT, TIMEOUT, counter, pool_map
 from .atomic import write_with
 from .errors import WorkbookError, XltoolsError
 from .model import SEP
-from .num import fmt
+from .num import to_json
 from .roster import Roster, read_roster
 from .validation import CODES, Issue, Location
 from .scoring import stated_number
@@ -270,21 +270,15 @@ def _stated_funding(result: api.Result, funding: dict, template: bool):
     """The 资金得分 the file states (typed over the formula, or a foreign table's cell)."""
     stated, _ = stated_number(result.filing.stated_funding_score)
     if stated is not None:
-        return _number(stated)
+        return to_json(stated)
     return funding["score"] if template else None
-
-
-def _number(value: Decimal):
-    """Decimal -> JSON number, as :meth:`Scorecard.to_dict` does (exact for 2-place values)."""
-    text = fmt(value)
-    return int(text) if "." not in text else float(text)
 
 
 def _sub(a, b):
     """a − b for JSON numbers of 2 places, exact."""
     if a is None or b is None:
         return None
-    return _number(Decimal(str(a)) - Decimal(str(b)))
+    return to_json(Decimal(str(a)) - Decimal(str(b)))
 
 
 #: Location fields (columns of the table) in the words of the form.

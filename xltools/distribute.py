@@ -30,7 +30,7 @@ from .atomic import write_with
 from .errors import SpecError, WorkbookError, XltoolsError, os_reason
 from .pool import CRASH, DEFAULT_TIMEOUT, TIMEOUT, counter, pool_map
 from .model import SEP, Form, Group, Leaf
-from .num import fmt
+from .num import fmt, to_json
 from .parse import parse
 
 if TYPE_CHECKING:  # pandas only for the manifest, in this process: workers never import it
@@ -373,7 +373,7 @@ def _plan_row(plan: Plan, values: dict, units: Table, seen: dict, row_no: int, y
     if amounts and _load(plan.form).funding is None:
         plan.notes.append(f"表式{plan.form}没有资金情况栏，预算数未填入")
     elif amounts:
-        plan.data["funding"] = {"total": {k: _plain_number(v) for k, v in amounts.items()}}
+        plan.data["funding"] = {"total": {k: to_json(v) for k, v in amounts.items()}}
         if "budget" in amounts and "spent" in amounts and amounts["spent"] > amounts["budget"]:
             plan.notes.append(f"全年执行数{fmt(amounts['spent'])}超过全年预算数{fmt(amounts['budget'])}")
 
@@ -473,7 +473,7 @@ def _indicator_item(form: Form, l1: str, l2: str, values: dict, notes: list[str]
         raise ValueError(f"表式“{form.id}”中没有指标组“{SEP.join(parent)}”；可用：{groups}")
     if weight is None:
         raise ValueError(f"“{l3}”的分值为空")
-    item = {"parent": SEP.join(parent), "leaf": l3, "weight": _plain_number(weight)}
+    item = {"parent": SEP.join(parent), "leaf": l3, "weight": to_json(weight)}
     if target is not None:
         item["target"] = target
     return item
@@ -499,10 +499,6 @@ def _target(value):
     if isinstance(value, float):
         return int(value) if value.is_integer() else value
     return _text(value)
-
-
-def _plain_number(value: Decimal):
-    return int(value) if value == value.to_integral_value() else float(value)
 
 
 def make_template(task: tuple[int, dict, list, str]) -> tuple[int, str, str, list[str]]:

@@ -17,7 +17,7 @@ from functools import cached_property
 from typing import Any
 
 from .model import Filing, Form, Group, Leaf, key
-from .num import ZERO, fmt, round2
+from .num import ZERO, fmt, round2, to_json
 from .parse import BLANK, PERCENT_POINTS_ABOVE, Value, number, parse
 from .rules import Problem, RuleInput
 from .rules.execution import Execution, execution_rate
@@ -55,9 +55,9 @@ class LeafResult:
         return self.weight - self.score
 
     def to_dict(self) -> dict[str, Any]:
-        return {"path": self.key, "name": self.leaf.name, "weight": _j(self.weight), "rule": self.leaf.rule.kind,
+        return {"path": self.key, "name": self.leaf.name, "weight": to_json(self.weight), "rule": self.leaf.rule.kind,
                 "target": self.target.text, "actual": self.actual.display() if self.actual.is_number else self.actual.text,
-                "stated_score": _j(self.stated), "rule_score": _j(self.rule_score), "score": _j(self.score),
+                "stated_score": to_json(self.stated), "rule_score": to_json(self.rule_score), "score": to_json(self.score),
                 "judged": self.judged, "explanation": self.explanation, "reason": self.reason}
 
 
@@ -81,8 +81,8 @@ class GroupResult:
         return self.weight - self.score
 
     def to_dict(self) -> dict[str, Any]:
-        return {"path": self.key, "weight": _j(self.weight), "score": _j(self.score),
-                "deduction": _j(self.deduction), "stated_score": _j(self.stated)}
+        return {"path": self.key, "weight": to_json(self.weight), "score": to_json(self.score),
+                "deduction": to_json(self.deduction), "stated_score": to_json(self.stated)}
 
 
 @dataclass(frozen=True)
@@ -96,8 +96,8 @@ class FundingResult:
     problems: tuple[Problem, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        return {"weight": _j(self.weight), "budget": _j(self.budget), "spent": _j(self.spent),
-                "rate": _j(self.rate), "score": _j(self.score), "explanation": self.explanation}
+        return {"weight": to_json(self.weight), "budget": to_json(self.budget), "spent": to_json(self.spent),
+                "rate": to_json(self.rate), "score": to_json(self.score), "explanation": self.explanation}
 
 
 @dataclass(frozen=True)
@@ -130,18 +130,10 @@ class Scorecard:
         return tuple(g for g in self.groups if len(g.path) == 1)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"form": self.form.id, "total": _j(self.total), "grade": self.grade,
-                "stated_total": _j(self.stated_total), "stated_grade": self.stated_grade,
+        return {"form": self.form.id, "total": to_json(self.total), "grade": self.grade,
+                "stated_total": to_json(self.stated_total), "stated_grade": self.stated_grade,
                 "funding": self.funding.to_dict() if self.funding else None,
                 "groups": [g.to_dict() for g in self.groups], "leaves": [r.to_dict() for r in self.leaves]}
-
-
-def _j(value: Decimal | None):
-    """Decimal -> JSON number (exact for 2-place values), None stays None."""
-    if value is None:
-        return None
-    text = fmt(value)
-    return int(text) if "." not in text else float(text)
 
 
 # ---------------------------------------------------------------------------

@@ -43,7 +43,7 @@ import yaml
 from .derive import Derivation
 from .errors import SpecError
 from .model import KIND_WORDS, SEP, Form, Funding, Grades, Group, Leaf, Node
-from .num import fmt
+from .num import fmt, to_json
 from .rules import rule_from_params
 from .rules.base import to_decimal
 
@@ -137,10 +137,10 @@ def form_to_dict(form: Form) -> dict[str, Any]:
     if form.description:
         out["description"] = form.description
     if form.funding is not None:
-        out["funding"] = {"weight": _num(form.funding.weight), "label": form.funding.label}
-    out["grades"] = [[_num(low), label] for low, label in form.grades.bands]
+        out["funding"] = {"weight": to_json(form.funding.weight), "label": form.funding.label}
+    out["grades"] = [[to_json(low), label] for low, label in form.grades.bands]
     if form.total != 100:
-        out["total"] = _num(form.total)
+        out["total"] = to_json(form.total)
     out["indicators"] = [_node_to_dict(n) for n in form.indicators]
     return out
 
@@ -406,19 +406,15 @@ def _map(nodes, prefix, target, fn):
 # Dumping
 
 
-def _num(value: Decimal) -> int | float:
-    return int(value) if value == value.to_integral_value() else float(fmt(value))
-
-
 def _node_to_dict(node: Node) -> dict[str, Any]:
     if isinstance(node, Group):
         out: dict[str, Any] = {"group": node.name}
         if node.weight is not None:
-            out["weight"] = _num(node.weight)
+            out["weight"] = to_json(node.weight)
         if node.children:
             out["children"] = [_node_to_dict(c) for c in node.children]
         return out
-    out = {"leaf": node.name, "weight": _num(node.weight)}
+    out = {"leaf": node.name, "weight": to_json(node.weight)}
     params = node.rule.params()
     if params != {"kind": "national"}:
         out["rule"] = params

@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import Any, ClassVar
 
 from ..errors import SpecError
-from ..num import ZERO, clamp, fmt, literal, pct
+from ..num import ZERO, clamp, fmt, literal, pct, to_json
 from ..parse import BLANK, Value, parse
 
 REGISTRY: dict[str, type["Rule"]] = {}
@@ -140,7 +140,7 @@ def _required(f) -> bool:
 
 def _plain(value: Any) -> Any:
     if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(fmt(value))
+        return to_json(value)
     if isinstance(value, tuple):
         return [_plain(v) for v in value]
     return value
