@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import tempfile
 import zipfile
 from dataclasses import dataclass
@@ -29,6 +28,7 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 from .. import __version__
+from ..atomic import make_parent, write_bytes
 from ..errors import XltoolsError
 from ..xlsx.layout import SHEET
 from . import xlwings_vba
@@ -264,7 +264,7 @@ def build_addin(output: str | Path, sources: Sources | None = None, settings: di
     output = Path(output)
     if output.suffix.lower() != ".xlam":
         output = output / ADDIN_NAME
-    output.parent.mkdir(parents=True, exist_ok=True)
+    make_parent(output)
     with tempfile.TemporaryDirectory(prefix="xltools-xlam-") as tmp:
         staged = Path(tmp) / "addin.xlsm"  # pyOpenVBA adds projects to .xlsm packages
         _rezip(_addin_parts(sources, settings or {}), staged)
@@ -272,7 +272,7 @@ def build_addin(output: str | Path, sources: Sources | None = None, settings: di
         parts = _read(staged)
         parts["[Content_Types].xml"] = parts["[Content_Types].xml"].replace(XLSM_MAIN.encode(), ADDIN_MAIN.encode())
         _rezip(parts, Path(tmp) / "out.xlam")
-        shutil.move(str(Path(tmp) / "out.xlam"), output)
+        write_bytes(output, (Path(tmp) / "out.xlam").read_bytes())
     return output
 
 
@@ -319,8 +319,8 @@ def xlsm_from_xlsx(xlsx: str | Path, output: str | Path, sources: Sources | None
         staged = Path(tmp) / output.name
         _rezip(parts, staged)
         add_vba(staged, modules)
-        output.parent.mkdir(parents=True, exist_ok=True)
-        shutil.move(str(staged), output)
+        make_parent(output)
+        write_bytes(output, staged.read_bytes())
     return output
 
 
