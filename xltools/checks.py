@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Iterator
 
 from .model import FUNDING_COLUMNS, FUNDING_LABELS, FUNDING_SOURCES, FUNDING_USES, Filing, Form, Group, child_weight, key
-from .num import ZERO, fmt, pct, round_half_up, to_json
+from .num import ZERO, fmt, pct, places, round_half_up, to_json
 from .parse import parse
 from .validation import Issue, Location, Report
 from .scoring import LeafResult, Scorecard, score
@@ -25,8 +25,7 @@ def same_score(stated: Decimal, computed: Decimal) -> bool:
 
 def agrees(stated: Decimal, computed: Decimal) -> bool:
     """True when ``computed`` rounded to the places ``stated`` was written with equals it (rates)."""
-    places = max(0, -stated.as_tuple().exponent) if stated.is_finite() else 0
-    return round_half_up(computed, min(places, 10)) == stated
+    return round_half_up(computed, min(places(stated), 10)) == stated
 
 
 def check_form(form: Form) -> Iterator[Issue]:
@@ -93,7 +92,7 @@ def check_funding(filing: Filing, card: Scorecard) -> Iterator[Issue]:
                             f"{FUNDING_LABELS[name]}的{FUNDING_COLUMNS[col]}“{value.text}”"
                             f"{'是文字格式的数字，公式无法计算' if looks else '不是数字'}，请只填数字（万元）")
         b, s = values["budget"], values["spent"]
-        if b.is_number and s.is_number and s.number > b.number:
+        if b.is_number and s.is_number and s.amount > b.amount:
             yield Issue("spent-exceeds-budget", "error", Location(FUNDING, f"{name}.spent"),
                         f"{FUNDING_LABELS[name].removeprefix('其中：')}：全年执行数{fmt(s.number)}万元超过全年预算数{fmt(b.number)}万元")
     total = rows.get("total", {})
@@ -104,13 +103,12 @@ def check_funding(filing: Filing, card: Scorecard) -> Iterator[Issue]:
             continue
         for name in (*FUNDING_SOURCES, *FUNDING_USES):
             part = rows.get(name, {}).get(col)
-            if part is not None and part.is_number and part.number > whole.number:
+            if part is not None and part.is_number and part.amount > whole.amount:
                 yield Issue("subamount-exceeds-total", "error", Location(FUNDING, f"{name}.{col}"),
                             f"{FUNDING_LABELS[name].removeprefix('其中：')}的{label}{fmt(part.number)}万元"
                             f"大于合计{fmt(whole.number)}万元，可能多输了一位")
-        numbers = [p.number for p in parts if p.is_number]
-        if numbers and sum(numbers, ZERO) != whole.number and all(
-                p.number <= whole.number for p in parts if p.is_number):
+        numbers = [p.amount for p in parts if p.is_number]
+        if numbers and sum(numbers, ZERO) != whole.amount and all(n <= whole.amount for n in numbers):
             yield Issue("funding-sum", "review", Location(FUNDING, f"total.{col}"),
                         f"{label}：各资金来源合计{fmt(sum(numbers, ZERO))}万元，与年度资金总额{fmt(whole.number)}万元不等")
     f = card.funding
@@ -121,14 +119,15 @@ def check_funding(filing: Filing, card: Scorecard) -> Iterator[Issue]:
                     p.message)
     stated_rate = parse(filing.stated_rate)
     if stated_rate.is_number and f.rate is not None:
-        rate = stated_rate.number if stated_rate.ratio or stated_rate.number <= Decimal("1.5") else stated_rate.number / 100
-        if -rate.as_tuple().exponent < 2:  # 1.0 typed as 100%: at least whole percents
+        n = stated_rate.amount
+        rate = n if stated_rate.ratio or n <= Decimal("1.5") else n / 100
+        if places(rate) < 2:  # 1.0 typed as 100%: at least whole percents
             rate = rate.quantize(Decimal("0.01"))
         if not agrees(rate, f.rate):
             yield Issue("rate-differs", "error", Location(FUNDING, "rate"),
                         f"填报执行率{stated_rate.text}，按全年执行数/全年预算数计算应为{pct(f.rate)}")
     stated_score = parse(filing.stated_funding_score)
-    if stated_score.is_number and not same_score(stated_score.number, f.score):
+    if stated_score.is_number and not same_score(stated_score.amount, f.score):
         yield Issue("funding-score-differs", "error", Location(FUNDING, "score"),
                     f"资金得分填报{fmt(stated_score.number)}分，应为{fmt(f.score)}分（{f.explanation}）")
 

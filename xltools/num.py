@@ -90,8 +90,8 @@ def fmt(value: Decimal | None, places: int | None = None) -> str:
 
 
 def places(value: Decimal) -> int:
-    """Digits after the point as written, trailing zeros dropped: 0.950 -> 2, 12 -> 0, 1E+2 -> 0."""
-    exponent = value.normalize().as_tuple().exponent
+    """Digits after the point as written: 0.950 -> 3, 12 -> 0, 1E+2 -> 0."""
+    exponent = value.as_tuple().exponent
     return max(0, -exponent) if isinstance(exponent, int) else 0  # NaN/Infinity: none
 
 

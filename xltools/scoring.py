@@ -19,7 +19,7 @@ from typing import Any
 from .model import Filing, Form, Group, Leaf, key
 from .num import ZERO, fmt, round2, to_json
 from .parse import BLANK, PERCENT_POINTS_ABOVE, Value, number, parse
-from .rules import Problem, RuleInput
+from .rules import Problem, Rule, RuleInput
 from .rules.execution import Execution, execution_rate
 
 #: Characters that do not make a 偏差原因 (space, tab, no-break space, full-width space): a reason
@@ -144,30 +144,31 @@ def stated_number(raw) -> tuple[Decimal | None, Value]:
     return (value.number if value.is_number else None), value
 
 
-def prepare_actual(rule, actual: Value) -> tuple[Value, str | None]:
+def prepare_actual(rule: Rule, actual: Value) -> tuple[Value, str | None]:
     """Rate rules get fractions: a plain 93 typed for a rate is read as 93 %."""
-    if rule.reads_rate and actual.is_number and not actual.ratio \
-            and abs(actual.number) > PERCENT_POINTS_ABOVE:
-        return replace(actual, number=actual.number / 100, ratio=True, unit="%"), \
-            f"实际值{fmt(actual.number)}按百分数{fmt(actual.number)}%理解"
+    n = actual.number
+    if rule.reads_rate and n is not None and not actual.ratio and abs(n) > PERCENT_POINTS_ABOVE:
+        return replace(actual, number=n / 100, ratio=True, unit="%"), f"实际值{fmt(n)}按百分数{fmt(n)}%理解"
     return actual, None
 
 
 def derived_actual(leaf: Leaf, inputs) -> tuple[Value | None, Problem | None]:
     """The derived rate from raw inputs; None when no input was typed at all."""
-    values = [parse(inputs.get(name)) for name in leaf.derive.inputs]
+    derive = leaf.derive
+    if derive is None:
+        return None, None
+    values = [parse(inputs.get(name)) for name in derive.inputs]
     if all(v.is_blank for v in values):
         return None, None
-    for i, (name, v) in enumerate(zip(leaf.derive.inputs, values), 1):
+    for i, (name, v) in enumerate(zip(derive.inputs, values), 1):
         if v.kind in ("text", "error"):
             return None, Problem("not-a-number", f"计算依据“{name}”填的是“{v.text}”，不是数字，{leaf.name}无法计算",
                                  field=f"in{i}")
-    numbers = [v.number if v.is_number else None for v in values]
-    rate = leaf.derive.compute(numbers)
+    rate = derive.compute([v.number for v in values])  # None unless a number
     if rate is None:
-        missing = [n for n, v in zip(leaf.derive.inputs, values) if not v.is_number]
+        missing = [n for n, v in zip(derive.inputs, values) if not v.is_number]
         why = f"缺少或无法识别：{'、'.join(missing)}" if missing else "分母为0"
-        return None, Problem("derive-undefined", f"{leaf.derive.describe()} 无法计算（{why}）",
+        return None, Problem("derive-undefined", f"{derive.describe()} 无法计算（{why}）",
                              field="actual", severity="review")
     return number(rate, unit="%", ratio=True), None
 
@@ -223,7 +224,8 @@ def score_funding(filing: Filing) -> FundingResult | None:
     b = budget.number if budget.is_number else None
     s = spent.number if spent.is_number else None
     return FundingResult(weight=funding.weight, budget=b, spent=s, rate=execution_rate(b, s),
-                         score=round2(outcome.score), explanation=outcome.explanation, problems=outcome.problems)
+                         score=round2(outcome.score or ZERO),  # the execution rule always scores
+                         explanation=outcome.explanation, problems=outcome.problems)
 
 
 def score(filing: Filing) -> Scorecard:
@@ -262,5 +264,6 @@ def _order(form: Form, path: tuple[str, ...]) -> list[int]:
     for name in path:
         index = next(i for i, n in enumerate(nodes) if n.name == name)
         out.append(index)
-        nodes = nodes[index].children if isinstance(nodes[index], Group) else ()
+        node = nodes[index]
+        nodes = node.children if isinstance(node, Group) else ()
     return out

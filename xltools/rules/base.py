@@ -81,6 +81,10 @@ class Rule:
     #: actual against it; other rules carry their own thresholds, so those cells are not inputs.
     typed_target: ClassVar[bool] = False
 
+    def operator(self, target: Value) -> str | None:
+        """The comparison applied to ``target``: its own sign (a rule with a direction adds one)."""
+        return target.op
+
     @property
     def reads_rate(self) -> bool:
         """The actual is a rate: a plain 93 typed for it is read as 93 % (scoring.prepare_actual)."""
@@ -135,7 +139,7 @@ class Rule:
 
 
 def _required(f) -> bool:
-    return f.default is MISSING and f.default_factory is MISSING  # type: ignore[misc]
+    return f.default is MISSING and f.default_factory is MISSING
 
 
 def _plain(value: Any) -> Any:
@@ -168,9 +172,9 @@ def to_decimal(value: Any, where: str, *, points: bool = False) -> Decimal:
     parsed = parse(value)
     if not parsed.is_number or parsed.op is not None:
         raise SpecError(f"应为数字，实际是 {value!r}", key=where, fix="写成数字，如 0.2 或 95%")
-    if points and parsed.number < 0:
+    if points and parsed.amount < 0:
         raise SpecError(f"分数不能为负数，实际是 {value!r}", key=where)
-    return parsed.number
+    return parsed.amount
 
 
 # -- helpers shared by rules --------------------------------------------------------------

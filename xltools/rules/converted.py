@@ -37,7 +37,7 @@ class Converted(Rule):
         bad = need_number(inp, "折算计分")
         if bad:
             return bad
-        a, w = inp.actual.number, inp.weight
+        a, w = inp.actual.amount, inp.weight
         scale = self._scale(w)
         raw = guarded(a * scale / self.full)
         score = clamp(raw, ZERO, w)

@@ -15,6 +15,11 @@ from .base import Outcome, Problem, Refs, Rule, RuleInput, register
 def execution_rate(budget: Decimal | None, spent: Decimal | None) -> Decimal | None:
     if budget is None or spent is None or budget <= 0:
         return None
+    return _rate(budget, spent)
+
+
+def _rate(budget: Decimal, spent: Decimal) -> Decimal:
+    """执行率 to 0.01 % (``budget`` > 0)."""
     return round_rate(spent / budget)
 
 
@@ -30,8 +35,7 @@ class Execution(Rule):
     title = "预算执行率计分"
 
     def evaluate(self, inp: RuleInput) -> Outcome:
-        budget = inp.target.number if inp.target.is_number else None
-        spent = inp.actual.number if inp.actual.is_number else None
+        budget, spent = inp.target.number, inp.actual.number  # None unless a number
         w = inp.weight
         if budget is None or budget <= 0:
             return Outcome(ZERO, "全年预算数为0或未填写，执行率无法计算，得0分",
@@ -39,7 +43,7 @@ class Execution(Rule):
         if spent is None:
             missing = (Problem("missing-value", "全年执行数未填写", field="actual"),) if inp.actual.is_blank else ()
             return Outcome(ZERO, "全年执行数未填写或不是数字，得0分", missing)
-        rate = execution_rate(budget, spent)
+        rate = _rate(budget, spent)
         score = guarded(w * min(ONE, rate))
         text = f"执行率={fmt(spent)}/{fmt(budget)}={pct(rate)}，得分={fmt(w)}×{pct(min(ONE, rate))}={fmt(score)}分"
         if rate > ONE:

@@ -65,8 +65,15 @@ class Step(Rule):
                             key="rule")
 
     # -- Python face ------------------------------------------------------------------
+    @property
+    def share(self) -> Decimal:
+        """``deduct_share``, set whenever ``deduct`` is not (``__post_init__`` holds to that)."""
+        if self.deduct_share is None:
+            raise ValueError("a step rule with deduct has no deduct_share")
+        return self.deduct_share
+
     def per_step(self, weight: Decimal) -> Decimal:
-        return self.deduct if self.deduct is not None else self.deduct_share * weight
+        return self.deduct if self.deduct is not None else self.share * weight
 
     def deficit(self, a: Decimal) -> Decimal:
         t = self.threshold
@@ -83,7 +90,7 @@ class Step(Rule):
         bad = need_number(inp, "扣分规则")
         if bad:
             return bad
-        a = inp.actual.number
+        a = inp.actual.amount
         w = inp.weight
         deficit = self.deficit(a)
         head = f"标准{self._standard()}，实际{self._show(a)}"
@@ -120,13 +127,13 @@ class Step(Rule):
         steps = {"prorata": f"({ratio})",
                  "whole": f"INT(ROUND({ratio},{STEP_PLACES}))",
                  "started": f"(-INT(-ROUND({ratio},{STEP_PLACES})))"}[self.counting]
-        per = lit(self.deduct) if self.deduct is not None else f"{lit(self.deduct_share)}*{w}"
+        per = lit(self.deduct) if self.deduct is not None else f"{lit(self.share)}*{w}"
         return (f"=IF(ISNUMBER({refs.actual}),IF({deficit}<=0,{w},"
                 f"MAX(0,{guard_formula(f'{w}-{steps}*{per}')})),0)")
 
     def describe(self, weight: Decimal) -> str:
         per = (f"扣{fmt(self.deduct)}分" if self.deduct is not None
-               else f"扣分值的{fmt(self.deduct_share * HUNDRED)}%")
+               else f"扣分值的{fmt(self.share * HUNDRED)}%")
         return (f"{self._standard()}得{fmt(weight)}分，每{SIDES[self.sides]}{self._show_gap(self.step)}{per}，"
                 f"扣完为止（{COUNTING[self.counting]}）")
 

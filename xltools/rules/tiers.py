@@ -55,7 +55,7 @@ class Tiers(Rule):
         bad = need_number(inp, "分档计分")
         if bad:
             return bad
-        a = inp.actual.number
+        a = inp.actual.amount
         for i, (bound, points) in enumerate(self.tiers):
             if a >= bound:
                 upper = f"–{self._value(self.tiers[i - 1][0])}" if i else "(含)以上"

@@ -14,7 +14,6 @@ from decimal import Decimal
 from ..model import Entry, Filing, Form, FundingRow, Leaf, key
 from ..num import places
 from ..parse import Value, align, parse
-from ..rules.national import DIRECTIONS
 from ..scoring import prepare_actual
 from .numfmt import shown
 
@@ -52,9 +51,9 @@ def number_format(value: Value) -> str:
     """The format that shows a number the way it was typed: 98% -> 0%, 437万元 -> 0"万元"."""
     number = value.amount
     if value.ratio:
-        digits = places(number * 100) if value.unit == "%" else 2
+        digits = places((number * 100).normalize()) if value.unit == "%" else 2
         return "0%" if digits == 0 else "0." + "0" * min(digits, 4) + "%"
-    digits = places(number)
+    digits = places(number.normalize())
     base = "0" if digits == 0 else "0." + "0" * min(digits, 6)
     if value.unit and '"' not in value.unit:
         return f'{base}"{value.unit}"'
@@ -84,7 +83,7 @@ def row_for(parent: tuple[str, ...], leaf: Leaf | None, entry: Entry) -> Row:
     actual = parse(entry.actual)
     op = ""
     if leaf.rule.typed_target:
-        op = target.op or (DIRECTIONS.get(leaf.rule.direction, "") if leaf.rule.direction else "")
+        op = leaf.rule.operator(target) or ""
         if not op and not target.is_number and not target.is_blank:
             op = "定性"
         if target.is_number and actual.is_number and target.ratio != actual.ratio:
