@@ -176,7 +176,7 @@ def _failed(path: str, code: str | None, message: str, state: str) -> dict[str, 
     if code is not None:
         issue = Issue(code, "error", Location(), message)
         issues.append(_issue_row(path, "", issue))
-    row = {"单位": "", "编码": "", "年度": None, "表式": "", "格式": "", "填报总分": None, "填报等级": "",
+    row: dict[str, Any] = {"单位": "", "编码": "", "年度": None, "表式": "", "格式": "", "填报总分": None, "填报等级": "",
            "重新计算总分": None, "重新计算等级": "", "执行率": None, "deductions": [],
            "错误数": 1 if code is not None else 0, "待补充数": 0, "核对": "", "文件": path, "状态": state, "原因": message}
     document = {"source": path, "valid": False, "error": {"code": code or "skipped", "message": message}}
@@ -355,7 +355,7 @@ def collect(paths: Iterable[str | os.PathLike], workers: int | None = None,
     units without a file are 未交.  ``year``: the round's year (else the list's 年度): files of
     another year are flagged.  ``documents``: keep each file's ``check --json`` document.
     ``form``: the bureau's form file (--form) every workbook is judged by."""
-    roster = read_roster(units, year) if units is not None and not isinstance(units, Roster) else units
+    roster = read_roster(Path(units), year) if units is not None and not isinstance(units, Roster) else units
     skip = {os.path.realpath(p) for p in exclude}
     files = [str(f) for f in find_files(paths) if os.path.realpath(f) not in skip]
     func = summarize_with_document if documents else summarize_file
@@ -690,7 +690,7 @@ def write_summary(collection: Collection, output: str | Path, *, csv: bool = Fal
                   "指标明细": collection.leaves}
         for name, path in csv_paths(output).items():
             if frames[name] is not None:  # 未交 only with a list of units
-                written.append(write_with(path, lambda tmp, f=frames[name]: write_csv(f, tmp)))
+                written.append(write_with(path, functools.partial(write_csv, frames[name])))
     return written
 
 
@@ -762,7 +762,7 @@ class _SummaryWriter:
         counts = files["状态"].value_counts()
         order = [OK, NEEDS_REVIEW, HAS_ERRORS, UNREADABLE, INTERNAL, SUPERSEDED, SKIPPED]
         text = f"收到文件 {len(files)} 份：" + "，".join(f"{k} {int(counts[k])}" for k in order if k in counts)
-        if self.c.missing is not None:
+        if self.c.missing is not None and self.c.listed is not None:  # set together, with a list
             missing = len(self.c.missing)
             text = f"名单 {self.c.listed} 个单位，已交 {self.c.listed - missing}，未交 {missing}；" + text
         return text

@@ -265,7 +265,7 @@ def _amount(value, label: str, scale: Decimal) -> Decimal | None:
         return None
     if not v.is_number or v.op is not None or v.ratio or v.unit not in ("", "万元", "万", "元"):
         raise ValueError(f"{label}“{_text(value)}”不是金额数字（应写成如 1112.67，单位万元）")
-    number = v.number * (Decimal("0.0001") if v.unit == "元" else Decimal(1) if v.unit in ("万元", "万") else scale)
+    number = v.amount * (Decimal("0.0001") if v.unit == "元" else Decimal(1) if v.unit in ("万元", "万") else scale)
     if number < 0:
         raise ValueError(f"{label}“{_text(value)}”不能为负数")
     return number.normalize() if number == number.to_integral_value() else number
@@ -487,9 +487,9 @@ def _weight(raw, l3: str) -> Decimal | None:
     if not _text(raw):
         return None
     w = parse(raw)
-    if not w.is_number or w.op is not None or w.ratio or w.number < 0:
+    if not w.is_number or w.op is not None or w.ratio or w.amount < 0:
         raise ValueError(f"“{l3}”的分值“{_text(raw)}”不是数字")
-    return w.number
+    return w.amount
 
 
 def _target(value):

@@ -26,7 +26,7 @@ import yaml
 
 from .errors import SpecError
 from .model import FUNDING_COLUMNS, FUNDING_LABELS, SEP, Entry, Filing, FundingRow, Leaf, key
-from .spec import DEFAULT_FORM, LEAF_KEYS, _node, load_form
+from .spec import DEFAULT_FORM, LEAF_KEYS, _leaf, load_form
 
 ENTRY_KEYS = {"target", "actual", "score", "reason", "band", "inputs", "manual"}
 TOP_KEYS = {"form", "unit", "code", "year", "funding", "stated", "goal", "indicators"}
@@ -71,8 +71,7 @@ def _filing(data: Any) -> Filing:
             node = form.find(parent)
             if node is None or isinstance(node, Leaf):
                 raise SpecError(f"表式中没有指标组“{item['parent']}”", key=f"{where}.parent")
-            leaf = _node({k: v for k, v in item.items() if k in LEAF_KEYS}, where)
-            assert isinstance(leaf, Leaf)  # LEAF_KEYS has no "group": _node made a leaf or raised
+            leaf = _leaf({k: v for k, v in item.items() if k in LEAF_KEYS}, where)
             added.setdefault(parent, []).append(leaf)
             pending.append((parent + (leaf.name,), values, where))
         elif "path" in item:

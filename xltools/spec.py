@@ -220,6 +220,13 @@ def _build(data: dict) -> Form:
                 names=tuple(names))
 
 
+def _leaf(data: Any, where: str) -> Leaf:
+    node = _node(data, where)
+    if not isinstance(node, Leaf):
+        raise SpecError("这里只能写三级指标（leaf:），不能写指标组（group:）", key=where)
+    return node
+
+
 def _node(data: Any, where: str) -> Node:
     if not isinstance(data, dict):
         raise SpecError("每个指标应是键值表，以 group: 或 leaf: 开头", key=where)
@@ -384,7 +391,7 @@ def _add_leaf(form: Form, item: Any, where: str) -> Form:
     node = form.find(parent)
     if not isinstance(node, Group):
         raise SpecError(f"找不到指标组“{parent}”", key=f"{where}.parent", fix="parent 写成“一级指标/二级指标”")
-    leaf = _node({k: v for k, v in item.items() if k != "parent"}, where)
+    leaf = _leaf({k: v for k, v in item.items() if k != "parent"}, where)
     if any(c.name == leaf.name for c in node.children):
         raise SpecError(f"“{parent}”下已有“{leaf.name}”", key=where)
     return form.with_leaves({tuple(parent.split(SEP)): [leaf]})

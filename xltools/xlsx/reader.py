@@ -320,10 +320,10 @@ def _row(grid: Grid, r: int, col, parent, cell_key, spec_leaves, national,
             return None, Row(key=cell_key), Row(key=cell_key)
         rule = spec.rule if spec is not None else National()
         leaf = Leaf(name=name or f"第{r + 1}行", weight=weight if weight is not None else Decimal(0), rule=rule)
-    derived = spec.derive if spec is not None else None
-    if derived is not None:
+    if spec is not None and spec.derive is not None:
         leaf = Leaf(name=leaf.name, weight=leaf.weight, rule=leaf.rule, target=spec.target, note=spec.note,
-                    standard=spec.standard, source=spec.source, derive=derived)
+                    standard=spec.standard, source=spec.source, derive=spec.derive)
+    derived = leaf.derive
     score = get("score")
     stated = None
     if score.formula is None and score.value is not None:  # a number typed over the formula

@@ -17,7 +17,7 @@ from xlsxwriter.worksheet import CellStringTuple
 
 from .. import __version__
 from ..atomic import write_bytes
-from ..model import FUNDING_COLUMNS, FUNDING_ROWS, FUNDING_SOURCES, Filing, key
+from ..model import FUNDING_COLUMNS, FUNDING_ROWS, FUNDING_SOURCES, Entry, Filing, key
 from ..num import ZERO, fmt, round2
 from ..rules.judged import BANDS, in_band_formula
 from ..rules.national import National
@@ -43,7 +43,7 @@ def write_workbook(path: str | Path, filing: Filing, *, rows: int = DEFAULT_ROWS
     layout = build_layout(filing.form, rows)
     cells = {}
     for s in layout.slots:
-        entry = filing.entry(s.parent + (s.leaf.name,)) if s.leaf else None
+        entry = filing.entry(s.parent + (s.leaf.name,)) if s.leaf else Entry()
         cells[s.row] = row_for(s.parent, s.leaf, entry)
     used = [(s.parent, s.leaf, cells[s.row]) for s in layout.slots if s.leaf]
     funding = funding_cells(filing)
@@ -163,8 +163,9 @@ class _Writer:
         total = rows["total"]
         budget, spent = L.funding_cell("total", "budget"), L.funding_cell("total", "spent")
         weight_cell = L.funding_cell("total", "weight")
-        ws.write_number(*weight_cell, float(self.filing.form.funding.weight), st.fixed)
-        f = self.card.funding
+        fund, f = self.filing.form.funding, self.card.funding
+        assert fund is not None and f is not None  # the layout has the block only for a form with funding
+        ws.write_number(*weight_cell, float(fund.weight), st.fixed)
         ws.write_formula(*L.funding_cell("total", "rate"), formulas.execution_rate(budget, spent), st.formula_rate,
                          float(f.rate) if f.rate is not None else 0)
         ws.write_formula(*L.funding_cell("total", "score"), formulas.execution_score(weight_cell, budget, spent),
@@ -395,7 +396,9 @@ class _Writer:
         fund_w = fund_s = None
         if L.funding_header is not None:
             fund_w, fund_s = L.funding_cell("total", "weight"), L.funding_cell("total", "score")
-            fund_weight, fund_score = self.filing.form.funding.weight, card.funding.score
+            fund, f = self.filing.form.funding, card.funding
+            assert fund is not None and f is not None  # the layout has the block only for a form with funding
+            fund_weight, fund_score = fund.weight, f.score
         leaf_weights = sum((self._row_weight(s) for s in L.slots), ZERO)
         ws.write_formula(r, c("weight"), formulas.column_sum(c("weight"), first, last, fund_w), st.formula_bold,
                          float(round2(fund_weight + leaf_weights)))
@@ -559,7 +562,7 @@ class _Writer:
 
     def _write_cell(self, r, c, cell: Cell, input_: bool):
         style_text = self.st.input_text if input_ else self.st.fixed_text
-        if cell.is_number:
+        if isinstance(cell.value, Decimal):
             self.ws.write_number(r, c, float(cell.value), self.st.number(cell.fmt, input_))
         elif cell.value:
             self.ws.write_string(r, c, str(cell.value), style_text)
