@@ -45,7 +45,7 @@ from .errors import WorkbookError, XltoolsError
 from .model import SEP
 from .num import to_json
 from .roster import Roster, read_roster
-from .validation import CODES, Issue, Location
+from .validation import CODES, SEVERITY_FILLS, Issue, Location, severity_format
 from .scoring import stated_number
 
 if TYPE_CHECKING:  # pandas is imported where the tables are built: the map step (a worker) never needs it
@@ -723,10 +723,10 @@ class _SummaryWriter:
             "score": b.add_format({**base, "num_format": "0.00"}), "pct": b.add_format({**base, "num_format": "0.00%"}),
             "center": b.add_format({**base, "align": "center"}),
             "title": b.add_format({"bold": True, "font_size": 12, "font_name": "宋体"}),
-            "bad": b.add_format({"bg_color": "#FFC7CE", "font_color": "#9C0006"}),
+            "bad": b.add_format(severity_format("error")),
             "good": b.add_format({"font_color": "#006100", "bg_color": "#C6EFCE"}),
-            "differs": b.add_format({"bg_color": "#FFEB9C"}),
-            "review": b.add_format({"bg_color": "#FFEB9C", "font_color": "#9C5700"}),
+            "differs": b.add_format({"bg_color": f"#{SEVERITY_FILLS['review']}"}),
+            "review": b.add_format(severity_format("review")),
             "missing": b.add_format({"font_color": "#7F7F7F", "italic": True}),
             "print_title": b.add_format({"bold": True, "font_size": 14, "font_name": "宋体", "align": "center",
                                          "valign": "vcenter"}),

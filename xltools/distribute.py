@@ -32,6 +32,7 @@ from .pool import CRASH, DEFAULT_TIMEOUT, TIMEOUT, counter, pool_map
 from .model import SEP, Form, Group, Leaf
 from .num import fmt, to_json
 from .parse import parse
+from .validation import severity_format
 
 if TYPE_CHECKING:  # pandas only for the manifest, in this process: workers never import it
     import pandas as pd
@@ -596,7 +597,7 @@ def write_manifest(manifest: pd.DataFrame, outdir: Path) -> list[Path]:
         book.set_properties({"title": "自评表分发清单", "author": "xltools", "keywords": "xltools-manifest"})
         head = book.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "font_name": "宋体"})
         text = book.add_format({"border": 1, "font_name": "宋体"})
-        bad = book.add_format({"bg_color": "#FFC7CE", "font_color": "#9C0006"})
+        bad = book.add_format(severity_format("error"))
         ws = book.add_worksheet("分发清单", worksheet_class=FastSheet)
         for j, (name, width) in enumerate(zip(MANIFEST_COLUMNS, (30, 12, 6, 34, 10, 8, 70))):
             ws.set_column(j, j, width)

@@ -25,6 +25,16 @@ SEVERITY_LABELS = {"error": "错误", "review": "待补充", "info": "提示"}
 #: Fill colour (RGB hex) of a cell marked with an issue of that severity: Excel's own "bad",
 #: "neutral" and a light blue.
 SEVERITY_FILLS = {"error": "FFC7CE", "review": "FFEB9C", "info": "DDEBF7"}
+#: Text colour on that fill (Excel's "bad" and "neutral" styles; info keeps the cell's own).
+SEVERITY_FONTS = {"error": "9C0006", "review": "9C5700"}
+
+
+def severity_format(severity: str) -> dict[str, str]:
+    """XlsxWriter format properties of a cell flagged with ``severity`` (fill, and text colour)."""
+    out = {"bg_color": f"#{SEVERITY_FILLS[severity]}"}
+    if severity in SEVERITY_FONTS:
+        out["font_color"] = f"#{SEVERITY_FONTS[severity]}"
+    return out
 
 #: Every code the checks can emit, with its Chinese title (for tables and docs).
 CODES = {

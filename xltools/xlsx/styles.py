@@ -5,7 +5,7 @@ aid area has a pale blue header.  Conditional formats mark errors red and missin
 """
 from __future__ import annotations
 
-from ..validation import SEVERITY_FILLS
+from ..validation import severity_format
 
 BODY_FONT = "宋体"
 TITLE_FONT = "黑体"
@@ -45,8 +45,8 @@ class Styles:
         self.grade = add(align="center", bold=True, bg_color=GREY, num_format='"等级："@')
         self.note = book.add_format({"font_name": BODY_FONT, "font_size": 9, "text_wrap": True, "valign": "top"})
         # the template marks its own cells in the colours of the severity model (错误 red, 待补充 yellow)
-        self.cf_error = book.add_format({"bg_color": "#" + SEVERITY_FILLS["error"], "font_color": "#9C0006"})
-        self.cf_warn = book.add_format({"bg_color": "#" + SEVERITY_FILLS["review"], "font_color": "#9C5700"})
+        self.cf_error = book.add_format(severity_format("error"))
+        self.cf_warn = book.add_format(severity_format("review"))
 
     def _add(self, **props):
         return self.book.add_format({**_BASE, **props})
