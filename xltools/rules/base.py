@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import Any, ClassVar
 
 from ..errors import SpecError
-from ..num import ZERO, clamp, fmt, literal, pct, to_json
+from ..num import fmt, literal, pct, to_json
 from ..parse import BLANK, Value, parse
 
 REGISTRY: dict[str, type["Rule"]] = {}
@@ -184,10 +184,6 @@ def show(number: Decimal, like: Value | None = None) -> str:
     if like is not None and like.ratio:
         return pct(number)
     return fmt(number) + (like.unit if like is not None else "")
-
-
-def capped(score: Decimal, weight: Decimal) -> Decimal:
-    return clamp(score, ZERO, weight)
 
 
 def need_number(inp: RuleInput, title: str) -> Outcome | None:

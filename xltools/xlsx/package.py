@@ -62,7 +62,6 @@ DEFAULT_LIMITS = Limits()
 #: unsupported compression method or zip version (NotImplementedError).
 ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, RuntimeError, NotImplementedError, ValueError, OSError)
 SPREADSHEET_TYPES = ("spreadsheetml", "ms-excel")
-PERCENT_FORMAT_IDS = {9, 10}
 BUILTIN_FORMATS = {0: "General", 1: "0", 2: "0.00", 3: "#,##0", 4: "#,##0.00", 9: "0%", 10: "0.00%",
                    11: "0.00E+00", 49: "@"}
 
@@ -120,17 +119,8 @@ class Book:
     def sheet(self, name: str) -> Grid | None:
         return self.sheets.get(name)
 
-    def name_range(self, name: str) -> tuple[str, int, int, int, int] | None:
-        return self.names.get(name)
-
 
 # ---------------------------------------------------------------------------
-
-
-def sniff(path: Path) -> str:
-    """What a file is by its first bytes: zip, ole (legacy .xls or an encrypted OOXML), or other."""
-    with _open(path) as f:
-        return _kind(f.read(8))
 
 
 def _open(path: Path):
@@ -158,6 +148,7 @@ def refuse_special(path: Path) -> None:
 
 
 def _kind(head: bytes) -> str:
+    """What a file is by its first bytes: zip, ole (legacy .xls or an encrypted OOXML), empty or other."""
     if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
         return "zip"
     if head == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
