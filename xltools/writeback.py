@@ -58,7 +58,7 @@ class Restore:
     row: int
     col: int
     formula: str  # with the leading "="
-    value: object  # Python's value: the cached value the file applier writes
+    value: float | str | bool | None  # Python's value: the cached value the file applier writes
     old: object  # what the cell held
     overwritten: bool  # the formula was gone (typed over), not just a stale cached value
 

@@ -16,9 +16,11 @@ import re
 import stat
 import zipfile
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
+from typing import cast
 from urllib.parse import unquote
 import xml.etree.ElementTree as ET
 from xml.parsers import expat
@@ -477,7 +479,7 @@ def parse_xml(data: bytes):
 def _rels(path: Path, archive: _Archive, part: str) -> dict[str, str]:
     folder, _, name = part.rpartition("/")
     root = _xml(path, archive, f"{folder}/_rels/{name}.rels")
-    out = {}
+    out: dict[str, str] = {}
     if root is None:
         return out
     for rel in root.iter(f"{PKG_REL}Relationship"):
@@ -682,7 +684,7 @@ def _stream(path: Path, archive: _Archive, part: str, tags: tuple[str, ...], lim
     except ZIP_ERRORS as exc:
         raise WorkbookError(f"{path.name}：部件 {part} 无法解压（{type(exc).__name__}），文件可能已损坏。") from None
     with f:
-        parser = ET.XMLPullParser(events=("start", "end"))
+        parser: ET.XMLPullParser[ET.Element] = ET.XMLPullParser(events=("start", "end"))
         stack: list = []
         tail = b""
         first = True
@@ -690,7 +692,8 @@ def _stream(path: Path, archive: _Archive, part: str, tags: tuple[str, ...], lim
         nodes = 0
 
         def events():
-            for event, elem in parser.read_events():
+            # only start and end events were asked for: each item is an element
+            for event, elem in cast("Iterator[tuple[str, ET.Element]]", parser.read_events()):
                 if event == "start":
                     stack.append(elem)
                     if len(stack) == 1:
@@ -865,7 +868,7 @@ def _read_sheet(path, archive, part, grid: Grid, strings, formats, limits: Limit
         raise WorkbookError(f"{path.name}：{where}缺少单元格数据（sheetData），文件已损坏。请在 Excel 中打开修复后另存。")
 
 
-_BAD_STRING = object()
+_BAD_STRING = CellData()  # a sentinel, told apart by identity
 
 
 def _cell(c, strings, formats) -> CellData | None:

@@ -60,6 +60,7 @@ from xml.sax.saxutils import escape
 from defusedxml import ElementTree as SafeET
 
 from ..atomic import write_bytes
+from ..errors import WorkbookError
 from ..validation import SEVERITY_FILLS
 from ..writeback import HEADER_FILL, MARKER, RESULT_SHEET, ResultTable, WriteBack
 from .cells import col_name, rowcol
@@ -146,6 +147,13 @@ def _set_attr(attrs: str, name: str, value: object) -> str:
     return f"{body} {new}{attrs[len(body):]}"
 
 
+def _must(m: re.Match[str] | None, what: str) -> re.Match[str]:
+    """A match a sound part always has; a damaged part is refused with a message, not a traceback."""
+    if m is None:
+        raise WorkbookError(f"工作簿内部的{what}结构不完整，无法写回。请在 Excel 或 WPS 中打开后另存为 .xlsx，再重试。")
+    return m
+
+
 def _rebuild(m: re.Match, attrs: str, content: str | None = None) -> str:
     """Element ``m`` (an _elem match) with new attributes and, if given, new content."""
     content = m[3] if content is None else content
@@ -204,7 +212,7 @@ def _children(xml: str) -> list[tuple[str, int, int]]:
             if depth == 1:
                 name, start = m[2], m.start()
                 if name == "sheetData":  # jump over the bulk of the sheet
-                    pos = re.compile(r"</(?:[\w.-]+:)?sheetData\s*>").search(xml, pos).start()
+                    pos = _must(re.compile(r"</(?:[\w.-]+:)?sheetData\s*>").search(xml, pos), "工作表").start()
             depth += 1
     for i, (name, s, e) in enumerate(out):
         choice = re.search(r"<(?:[\w.-]+:)?Choice\b[^>]*>\s*<(?:[\w.-]+:)?([\w.-]+)", xml[s:e])
@@ -224,7 +232,7 @@ def _insert_child(xml: str, local: str, fragment: str, order: list[str]) -> str:
 
 def _rid_attr(xml: str, rid: str) -> str:
     """` r:id="rId3"` with the prefix the root binds to the relationships namespace (or a local one)."""
-    root = re.search(r"<(?![?!])[^>]*>", xml)[0]
+    root = _must(re.search(r"<(?![?!])[^>]*>", xml), "部件")[0]
     m = re.search(rf'xmlns:([\w.-]+)\s*=\s*"{re.escape(REL_NS)}"', root)
     return f' {m[1]}:id="{rid}"' if m else f' xmlns:r="{REL_NS}" r:id="{rid}"'
 
@@ -447,7 +455,9 @@ def _unshare(body: str, targets: set[tuple[int, int]]) -> str:
 
     def expand(cm: re.Match) -> str:
         fm = _elem("f").search(cm[3] or "")
-        fa = _attrs(fm[2]) if fm else {}
+        if fm is None:
+            return cm[0]
+        fa = _attrs(fm[2])
         if fa.get("t") != "shared" or fa.get("si") not in masters or "ref" in fa:
             return cm[0]
         origin, text = masters[fa["si"]]
@@ -470,7 +480,7 @@ def _col_styles(xml: str) -> dict[int, int]:
 def _patch_rows(body: str, ops: dict, col_style: dict[int, int], p: str) -> str:
     """Apply ``ops[(row, col)](old_cell_xml | None, inherited_style) -> new xml | None`` inside
     sheetData, keeping row and cell order and creating rows/cells where needed."""
-    by_row = defaultdict(dict)
+    by_row: defaultdict[int, dict[int, Callable]] = defaultdict(dict)
     for (r, c), op in ops.items():
         by_row[r][c] = op
 
@@ -520,11 +530,11 @@ def _patch_rows(body: str, ops: dict, col_style: dict[int, int], p: str) -> str:
 
 
 def _patch_sheet_cells(xml: str, ops: dict, content: set[tuple[int, int]]) -> str:
-    m = re.search(rf"<((?:[\w.-]+:)?sheetData)\b({_ATTRS})(/?)>", xml)
+    m = _must(re.search(rf"<((?:[\w.-]+:)?sheetData)\b({_ATTRS})(/?)>", xml), "工作表")
     if m[3]:
         start, end, body = m.start(), m.end(), ""
     else:
-        close = re.compile(rf"</{m[1]}\s*>").search(xml, m.end())
+        close = _must(re.compile(rf"</{m[1]}\s*>").search(xml, m.end()), "工作表")
         start, end, body = m.start(), close.end(), xml[m.end():close.start()]
     body = _patch_rows(_unshare(body, content), ops, _col_styles(xml), m[1][:-len("sheetData")])
     xml = f"{xml[:start]}<{m[1]}{m[2]}>{body}</{m[1]}>{xml[end:]}"
@@ -557,11 +567,14 @@ class _Styles:
         self.record = {k: b for k, b in record.items() if self._is_clone(k, b)}
 
     def _attrs(self, i: int) -> dict[str, str]:
-        return _attrs(_elem("xf").match(self.xfs[i])[2])
+        return _attrs(self._xf_match(i)[2])
 
     def _key(self, i: int) -> tuple:  # an xf without its fill
-        m = _elem("xf").match(self.xfs[i])
+        m = self._xf_match(i)
         return sorted((k, v) for k, v in _attrs(m[2]).items() if k not in ("fillId", "applyFill")), m[3]
+
+    def _xf_match(self, i: int) -> re.Match[str]:
+        return _must(_elem("xf").match(self.xfs[i]), "样式")
 
     def _fill(self, i: int) -> int:
         return int(self._attrs(i).get("fillId", 0))
@@ -607,7 +620,7 @@ class _Styles:
         if b is None:
             b = s
             if was is not None and 0 <= s < len(self.xfs) and self.fill_text(s)[1:] in SEVERITY_FILLS.values():
-                m = _elem("xf").match(self.xfs[s])
+                m = self._xf_match(s)
                 attrs = _set_attr(m[2], "fillId", self._solid(was[1:]) if was else 0)
                 b = self._xf(_rebuild(m, _set_attr(attrs, "applyFill", "1" if was else None)))
         if fill == "":
@@ -618,7 +631,7 @@ class _Styles:
                 return k, b
         if not 0 <= b < len(self.xfs):
             raise ValueError(f"cell style index {b} is not in styles.xml")
-        m = _elem("xf").match(self.xfs[b])
+        m = self._xf_match(b)
         self.xfs.append(_rebuild(m, _set_attr(_set_attr(m[2], "fillId", f), "applyFill", "1")))
         self.record[len(self.xfs) - 1] = b
         return len(self.xfs) - 1, b
@@ -633,7 +646,7 @@ class _Styles:
             fill = SEVERITY_FILLS[name]
         font = 0
         if bold and self.fonts:
-            m = _elem("font").match(self.fonts[0])
+            m = _must(_elem("font").match(self.fonts[0]), "样式")
             inner = re.sub(rf"<{re.escape(p)}b\b[^>]*/>", "", m[3] or "")
             xml = f"<{m[1]}{m[2]}><{p}b/>{inner}</{m[1]}>"
             if xml not in self.fonts:
@@ -650,7 +663,7 @@ class _Styles:
                                 ("fonts", self.fonts, self.counts[2])):
             if len(items) > n:
                 xml = _before_close(xml, local, "".join(items[n:]))
-                m = re.search(rf"<((?:[\w.-]+:)?{local})\b({_ATTRS})>", xml)
+                m = _must(re.search(rf"<((?:[\w.-]+:)?{local})\b({_ATTRS})>", xml), "样式")
                 xml = xml[:m.start()] + f"<{m[1]}{_set_attr(m[2], 'count', len(items))}>" + xml[m.end():]
         return xml
 
@@ -748,7 +761,7 @@ def _add_note_shape(vml: str, row: int, col: int) -> str:
 def _set_note(cxml: str, vml: str, row: int, col: int, text: str) -> tuple[str, str, str | None]:
     """Add, replace or remove our note on one cell; returns (comments, vml, what happened)."""
     p, ref = _prefix(cxml, "comments"), _ref(row, col)
-    authors_el = _elem("authors").search(cxml)
+    authors_el = _must(_elem("authors").search(cxml), "批注")
     authors = [html.unescape(m[3] or "") for m in _elem("author").finditer(authors_el[3] or "")]
     ours = f'<{p}text><{p}t xml:space="preserve">{_xstr(text)}</{p}t></{p}text>'
     cm = next((m for m in _elem("comment").finditer(cxml) if _attrs(m[2]).get("ref") == ref), None)
@@ -769,7 +782,7 @@ def _set_note(cxml: str, vml: str, row: int, col: int, text: str) -> tuple[str, 
             return cxml[:cm.start()] + cxml[cm.end():], vml, "removed"
         new = _rebuild(cm, cm[2], re.sub(rf"<({re.escape(p)}text)\b.*</\1>", lambda _: ours, cm[3], flags=re.S))
         return cxml[:cm.start()] + new + cxml[cm.end():], vml, "replaced"
-    tm = _elem("text").search(cm[3])  # someone else's comment: only the text from our marker on is ours
+    tm = _must(_elem("text").search(cm[3] or ""), "批注")  # someone else's comment: only the text from our marker on is ours
     body, had = _cut_ours(tm[3] or "")
     if not had and not text:
         return cxml, vml, None
@@ -834,11 +847,11 @@ def _result_xml(rs: ResultTable, looks: dict[str, int]) -> str:
     """The result sheet: its looks as xfs, frozen header, hidden columns, A4 landscape one page wide."""
     out = []
     for i, row in enumerate(rs.rows):
-        cells = [_cell_xml("c", _ref(i, j), looks.get(rs.styles.get((i, j)), 0), None, v)
+        cells = [_cell_xml("c", _ref(i, j), looks.get(rs.styles.get((i, j), ""), 0), None, v)
                  for j, v in enumerate(row) if v not in (None, "")]
         cells += [f'<c r="{_ref(i, j)}" s="{looks[name]}"/>' for (r, j), name in sorted(rs.styles.items())
                   if r == i and j < len(row) and row[j] in (None, "") and looks.get(name)]
-        cells.sort(key=lambda c: _rc(re.search(r'r="([A-Z]+\d+)"', c)[1])[1])
+        cells.sort(key=lambda c: _rc(_must(re.search(r'r="([A-Z]+\d+)"', c), "结果表")[1])[1])
         height = f' ht="{rs.heights[i]:g}" customHeight="1"' if i in rs.heights else ""
         out.append(f'<row r="{i + 1}"{height}>{"".join(cells)}</row>')
     links = "".join(f'<hyperlink ref="{_ref(k.row, k.col)}" location="{_esc_attr(k.location)}" '
@@ -914,7 +927,7 @@ def _print_titles(pkg: _Package, wb: str, name: str, rows: int) -> None:
 
 def _merge(edits: list[CellEdit]) -> dict[tuple[str, tuple[int, int]], CellEdit]:
     """One edit per cell; a later edit's non-None fields win."""
-    merged = {}
+    merged: dict[tuple[str, tuple[int, int]], CellEdit] = {}
     for e in edits:
         if e.fill and not re.fullmatch(r"[0-9A-Fa-f]{6}([0-9A-Fa-f]{2})?", e.fill):
             raise ValueError(f"{e.sheet}!{e.ref}: fill must be RRGGBB or AARRGGBB, not {e.fill!r}")
@@ -932,7 +945,7 @@ def _cell_op(e: CellEdit, rc: tuple[int, int], p: str, styles: _Styles | None, s
         q = m[1] if m else p + "c"
         s = int(_attrs(m[2]).get("s", 0)) if m else inherited
         new_s = s
-        if e.fill is not None:
+        if e.fill is not None and styles is not None:  # fills only where the workbook has styles
             new_s, base = styles.restyle(s, e.fill, e.was)
             if e.fill:
                 originals[(e.sheet, _ref(*rc))] = styles.fill_text(base)
@@ -954,18 +967,20 @@ def apply(src: Path, dst: Path, edits: list[CellEdit],
     "#RRGGBB" or ""), known only once the cells are patched: it gets them and returns the sheet."""
     src, dst = Path(src), Path(dst)
     pkg = _Package(src)
-    wb = next(t for _, rt, t in pkg.rels("") if rt == RT + "officeDocument")
-    wb_rels = {i: (rt, t) for i, rt, t in pkg.rels(wb)}
+    wb = next(t for _, rt, t in pkg.rels("") if rt == RT + "officeDocument" and t is not None)
+    wb_rels = {i: (rt, t) for i, rt, t in pkg.rels(wb) if t is not None}  # not external links
     sheets = {s.get("name"): wb_rels[s.get(f"{{{REL_NS}}}id")][::-1] for s in pkg.parse(wb).iter(f"{{{MAIN}}}sheet")}
-    merged, stats, originals = _merge(edits), Counter(), {}
+    merged = _merge(edits)
+    stats: Counter[str] = Counter()
+    originals: dict[tuple[str, str], str] = {}
     styles = record_part = None
     styles_part = next((t for rt, t in wb_rels.values() if rt == RT + "styles"), None)
     if styles_part is None:  # a workbook without a styles part cannot carry fills: notes only
         merged = {k: replace(e, fill=None) for k, e in merged.items()}
-    if any(e.fill is not None for e in merged.values()) or (result_sheet is not None and styles_part):
+    if styles_part is not None and (any(e.fill is not None for e in merged.values()) or result_sheet is not None):
         record_part, record = _record(pkg)
         styles = _Styles(pkg.text(styles_part), record)
-    by_sheet = defaultdict(dict)
+    by_sheet: defaultdict[str, dict[tuple[int, int], CellEdit]] = defaultdict(dict)
     for (sheet, rc), e in merged.items():
         if sheet not in sheets or sheets[sheet][1] != RT + "worksheet":
             raise ValueError(f"no worksheet named {sheet!r}")
@@ -989,13 +1004,13 @@ def apply(src: Path, dst: Path, edits: list[CellEdit],
         table = result_sheet(originals) if callable(result_sheet) else result_sheet
         looks = {name: styles.look(name) for name in set(table.styles.values())} if styles else {}
         _put_result(pkg, wb, sheets, table, looks)
-    if styles is not None:
+    if styles is not None and styles_part is not None:
         pkg.put(styles_part, styles.result())
         if styles.record or record_part:
             _save_record(pkg, wb, record_part, styles.record)
     if stats["cells_changed"]:  # cached dependency order is stale now; Excel rebuilds it
         for rid, rtype, target in pkg.rels(wb):
-            if rtype == RT + "calcChain":
+            if rtype == RT + "calcChain" and target is not None:
                 pkg.remove_rel(wb, rid)
                 pkg.remove(target)
                 pkg.drop_override(target)
