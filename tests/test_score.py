@@ -232,3 +232,23 @@ def test_a_long_result_sheet_repeats_its_header_on_every_page(tmp_path, soffice)
         assert text.split("\n", 1)[0].split() == list(HEADER)
     numbers = [int(n) for text in pages for n in re.findall(r"^\s*(\d+)\s+(?:错误|待补充|提示)", text, re.M)]
     assert numbers == list(range(1, len(result.report.issues) + 1))
+
+
+def test_a_damaged_comments_part_is_refused_in_chinese(broken, tmp_path):
+    """A comments part without its <authors> (a damaged or hand-made file): the next score says the
+    file is damaged and what to do (WorkbookError, exit 2), instead of failing with a TypeError."""
+    import zipfile
+
+    from xltools.errors import WorkbookError
+    scored = tmp_path / "scored.xlsx"
+    api.score_workbook(broken, scored)
+    damaged = tmp_path / "damaged.xlsx"
+    with zipfile.ZipFile(scored) as src, zipfile.ZipFile(damaged, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename.startswith("xl/comments"):
+                data = re.sub(rb"<authors>.*?</authors>", b"", data, flags=re.S)
+            dst.writestr(info, data)
+    with pytest.raises(WorkbookError, match="批注结构不完整"):
+        api.score_workbook(damaged, tmp_path / "again.xlsx")
+    assert not (tmp_path / "again.xlsx").exists()
