@@ -6,14 +6,24 @@ Stated scores are compared exactly at 2 places (the forms round scores to 2 plac
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
 from decimal import Decimal
-from typing import Iterator
 
-from .model import FUNDING_COLUMNS, FUNDING_LABELS, FUNDING_SOURCES, FUNDING_USES, Filing, Form, Group, child_weight, key
+from .model import (
+    FUNDING_COLUMNS,
+    FUNDING_LABELS,
+    FUNDING_SOURCES,
+    FUNDING_USES,
+    Filing,
+    Form,
+    Group,
+    child_weight,
+    key,
+)
 from .num import ZERO, fmt, pct, places, round_half_up, to_json
 from .parse import parse
-from .validation import Issue, Location, Report
 from .scoring import LeafResult, Scorecard, score
+from .validation import Issue, Location, Report
 
 FUNDING = "资金情况"
 TOTAL = "总分"

@@ -33,20 +33,21 @@ import re
 import unicodedata
 import zipfile
 from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from . import api
-from .pool import CRASH, DEFAULT_TIMEOUT, TIMEOUT, counter, pool_map
 from .atomic import write_with
 from .errors import WorkbookError, XltoolsError
 from .model import SEP
 from .num import to_json
+from .pool import CRASH, DEFAULT_TIMEOUT, TIMEOUT, counter, pool_map
 from .roster import Roster, read_roster
-from .validation import CODES, SEVERITY_FILLS, Issue, Location, severity_format
 from .scoring import stated_number
+from .validation import CODES, SEVERITY_FILLS, Issue, Location, severity_format
 
 if TYPE_CHECKING:  # pandas is imported where the tables are built: the map step (a worker) never needs it
     import pandas as pd
@@ -220,7 +221,7 @@ def _summarize(path: str, result: api.Result) -> dict[str, Any]:
     stated_grade = scores["stated_grade"]
     if template:  # the template's formulas, where intact, compute exactly the recomputed values
         stated_total = scores["total"] if stated_total is None else stated_total
-        stated_grade = scores["grade"] if not stated_grade else stated_grade
+        stated_grade = stated_grade or scores["grade"]
     errors = data["stats"]["errors"]
     form_title = form_name(result.card.form.title)
     reasons = []
@@ -467,7 +468,7 @@ class _Round:
             key = self._check(i, row)
             if key is not None:
                 same[key].append(i)
-        for key, idxs in same.items():
+        for idxs in same.values():
             if len(idxs) > 1:
                 self._resolve(idxs)
 

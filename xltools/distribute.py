@@ -20,18 +20,19 @@ import csv
 import io
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 from .atomic import write_with
 from .errors import SpecError, WorkbookError, XltoolsError, os_reason
-from .pool import CRASH, DEFAULT_TIMEOUT, TIMEOUT, counter, pool_map
 from .model import SEP, Form, Group, Leaf
 from .num import fmt, to_json
 from .parse import parse
+from .pool import CRASH, DEFAULT_TIMEOUT, TIMEOUT, counter, pool_map
 from .validation import severity_format
 
 if TYPE_CHECKING:  # pandas only for the manifest, in this process: workers never import it
@@ -161,7 +162,7 @@ def read_table(path: str | Path, aliases: dict[str, tuple[str, ...]], required: 
     else:
         raise WorkbookError(f"{what} {path.name}：应为 .xlsx 或 .csv 文件（.xls 请另存为 .xlsx）")
     wanted = "、".join(aliases[k][0] for k in required)
-    for sheet, rows, merged in grids:
+    for _sheet, rows, merged in grids:
         for i, cells in enumerate(rows[:HEADER_SCAN_ROWS]):
             cols, written, scale = _match_header(cells, aliases)
             if not all(k in cols for k in required):
@@ -272,7 +273,7 @@ def _amount(value, label: str, scale: Decimal) -> Decimal | None:
     return number.normalize() if number == number.to_integral_value() else number
 
 
-@lru_cache(maxsize=None)
+@cache
 def _load(form_id: str) -> Form:
     from .spec import load_form
     return load_form(form_id)

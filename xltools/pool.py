@@ -6,8 +6,9 @@ from __future__ import annotations
 import os
 import time
 from collections import deque
+from collections.abc import Callable, Sequence
 from multiprocessing.connection import wait
-from typing import Any, Callable, Sequence
+from typing import Any
 
 #: Seconds one file may take in a worker before the worker is killed (``--timeout``).
 DEFAULT_TIMEOUT = 60.0

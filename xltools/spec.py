@@ -33,7 +33,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from decimal import Decimal
-from functools import lru_cache
+from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -93,7 +93,7 @@ def load_form(name_or_path: str | Path) -> Form:
     return form_from_text(text, source)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _builtin(form_id: str) -> Form:
     """A shipped form, parsed once per process (a Form is immutable): distribute builds a
     filing of the same form for every unit."""

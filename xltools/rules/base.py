@@ -19,10 +19,10 @@ from ..errors import SpecError
 from ..num import fmt, literal, pct, to_json
 from ..parse import BLANK, Value, parse
 
-REGISTRY: dict[str, type["Rule"]] = {}
+REGISTRY: dict[str, type[Rule]] = {}
 
 
-def register(cls: type["Rule"]) -> type["Rule"]:
+def register(cls: type[Rule]) -> type[Rule]:
     """Class decorator: add a rule class to the registry under ``cls.kind``."""
     if cls.kind in REGISTRY:
         raise RuntimeError(f"rule kind registered twice: {cls.kind}")
@@ -113,14 +113,14 @@ class Rule:
         return out
 
     @classmethod
-    def from_params(cls, params: dict[str, Any], where: str = "") -> "Rule":
+    def from_params(cls, params: dict[str, Any], where: str = "") -> Rule:
         names = {f.name: f for f in fields(cls)}
         unknown = sorted(set(params) - set(names) - {"kind"})
         if unknown:
             raise SpecError(f"规则 {cls.kind} 没有参数 {', '.join(unknown)}", key=where,
                             fix=f"可用参数：{', '.join(names) or '无'}")
         kwargs = {}
-        for name, f in names.items():
+        for name in names:
             if name in params:
                 kwargs[name] = cls.convert(name, params[name], f"{where}.{name}")
         try:

@@ -50,11 +50,11 @@ import re
 import stat
 import zipfile
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from decimal import Decimal
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
-from typing import Callable
 from xml.sax.saxutils import escape
 
 from defusedxml import ElementTree as SafeET
@@ -125,7 +125,7 @@ _TAG = re.compile(rf"<!--.*?-->|<\?.*?\?>|<(/?)(?:[\w.-]+:)?([\w.-]+)({_ATTRS})(
 _ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
-@lru_cache(maxsize=None)
+@cache
 def _elem(local: str) -> re.Pattern:
     """Element with any prefix: group 1 qualified name, 2 attributes, 3 content (None if empty)."""
     return re.compile(rf"<((?:[\w.-]+:)?{local})\b({_ATTRS})(?:/>|>(.*?)</\1\s*>)", re.S)
@@ -719,11 +719,11 @@ def _cut_ours(body: str) -> tuple[str, bool]:
     found = _OUR_TEXT.search("".join(texts))
     if not found:
         return body, False
-    at = found.start()
-    for m, text in zip(ts, texts):
-        if at < len(text):
-            break
-        at -= len(text)
+    at, i = found.start(), 0
+    while at >= len(texts[i]):  # the run the marker starts in
+        at -= len(texts[i])
+        i += 1
+    m, text = ts[i], texts[i]
     kept = text[:at].rstrip()
     run_end = re.match(r"\s*</(?:[\w.-]+:)?r\s*>", body[m.end():])
     runs = list(re.finditer(r"<(?:[\w.-]+:)?r>", body[:m.start()]))
@@ -857,7 +857,7 @@ def _result_xml(rs: ResultTable, looks: dict[str, int]) -> str:
     links = "".join(f'<hyperlink ref="{_ref(k.row, k.col)}" location="{_esc_attr(k.location)}" '
                     f'display="{_esc_attr(k.cell)}"/>' for k in rs.links)
     ncols = max((len(r) for r in rs.rows), default=1) or 1
-    width = {j: w for j, w in enumerate(rs.widths)}
+    width = dict(enumerate(rs.widths))
     cols = "".join(f'<col min="{j + 1}" max="{j + 1}" width="{width.get(j, 8.43):g}" customWidth="1"'
                    + (' hidden="1"' if j in rs.hidden else "") + "/>" for j in range(ncols))
     top = _ref(rs.freeze_rows, 0)
