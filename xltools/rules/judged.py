@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import ClassVar
 
 from ..num import ZERO, clamp, fmt, literal, round2
 from .base import Outcome, Problem, Refs, Rule, RuleInput, register
@@ -52,26 +53,37 @@ def judged_formula(refs: Refs) -> str:
     return f"IF(ISNUMBER({m}),MIN({w},MAX(0,ROUND({m},2))),0)"
 
 
-def judged_score(inp: RuleInput, title: str) -> tuple[Decimal | None, tuple[Problem, ...]]:
-    if inp.stated is None:
-        return None, (Problem("missing-score", f"{title}需要评价人填写得分", field="score"),)
-    score = clamp(round2(inp.stated), ZERO, inp.weight)
-    return score, ()
+class _Judged(Rule):
+    """A score the evaluator gives: rounded and kept within [0, weight] by both faces; each rule
+    says what it checks about it (:meth:`scored`)."""
+
+    judged = True
+    noun: ClassVar[str] = ""  # how messages name the indicator
+
+    def evaluate(self, inp: RuleInput) -> Outcome:
+        if inp.stated is None:
+            return Outcome(None, f"{self.title}：未填写得分",
+                           (Problem("missing-score", f"{self.noun}需要评价人填写得分", field="score"),), judged=True)
+        return self.scored(inp, clamp(round2(inp.stated), ZERO, inp.weight))
+
+    def scored(self, inp: RuleInput, score: Decimal) -> Outcome:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def formula(self, refs: Refs) -> str:
+        return "=" + judged_formula(refs)
 
 
 @register
 @dataclass(frozen=True)
-class Qualitative(Rule):
+class Qualitative(_Judged):
     """定性: the evaluator picks a band and a score inside it; the tool checks the band."""
 
     kind = "qualitative"
     title = "定性指标"
-    judged = True
+    noun = "定性指标"
 
-    def evaluate(self, inp: RuleInput) -> Outcome:
-        score, problems = judged_score(inp, "定性指标")
-        if score is None:
-            return Outcome(None, "定性指标：未填写得分", problems, judged=True)
+    def scored(self, inp: RuleInput, score: Decimal) -> Outcome:
+        problems: tuple[Problem, ...] = ()
         band = band_of(score, inp.weight)
         text = f"定性指标，评价人评分{fmt(score)}分（{band}档）"
         if inp.band:
@@ -87,9 +99,6 @@ class Qualitative(Rule):
                     field="score"),)
         return Outcome(score, text, problems, judged=True)
 
-    def formula(self, refs: Refs) -> str:
-        return "=" + judged_formula(refs)
-
     def describe(self, weight: Decimal) -> str:
         return (f"达成年度指标得{fmt(weight * BANDS[0][1])}–{fmt(weight)}分；部分达成得"
                 f"{fmt(weight * BANDS[1][1])}–{fmt(weight * BANDS[0][1])}分（不含）；未达成得0–"
@@ -103,23 +112,17 @@ def _in_band(score: Decimal, rng: tuple[Decimal, Decimal], weight: Decimal) -> b
 
 @register
 @dataclass(frozen=True)
-class Manual(Rule):
+class Manual(_Judged):
     """人工评分: a score by judgement, allowed, but a reason is required when points are lost."""
 
     kind = "manual"
     title = "人工评分"
-    judged = True
+    noun = "人工评分指标"
     criteria: str = ""  # the written standard the evaluator applies
 
-    def evaluate(self, inp: RuleInput) -> Outcome:
-        score, problems = judged_score(inp, "人工评分指标")
-        if score is None:
-            return Outcome(None, "人工评分：未填写得分", problems, judged=True)
+    def scored(self, inp: RuleInput, score: Decimal) -> Outcome:
         return Outcome(score, f"人工评分{fmt(score)}分" + (f"（标准：{self.criteria}）" if self.criteria else ""),
-                       problems, judged=True)
-
-    def formula(self, refs: Refs) -> str:
-        return "=" + judged_formula(refs)
+                       judged=True)
 
     def describe(self, weight: Decimal) -> str:
         return self.criteria or f"由评价人按实际情况评分，满分{fmt(weight)}分，扣分须说明理由"
