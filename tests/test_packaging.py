@@ -50,6 +50,8 @@ def test_wheel_and_sdist_install_into_a_fresh_venv_and_build_the_addin(tmp_path)
         scripts = z.read(f"xltools_jixiao-{__version__}.dist-info/entry_points.txt").decode("utf-8")
     assert {f"xltools/excel/macros/{n}" for n in MACRO_FILES} <= names
     assert "Name: xltools-jixiao" in meta and "xltools = xltools.cli:main" in scripts
+    # the tests' harness stays with the tests (tests/libreoffice.py, tests/compare.py)
+    assert not {"xltools/libreoffice.py", "xltools/xlsx/compare.py"} & names and "xltools/soffice.py" in names
     with tarfile.open(sdist) as t:
         assert {f"xltools_jixiao-{__version__}/xltools/excel/macros/{n}" for n in MACRO_FILES} <= set(t.getnames())
 
