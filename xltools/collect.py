@@ -47,7 +47,7 @@ from .num import to_json
 from .pool import CRASH, DEFAULT_TIMEOUT, TIMEOUT, counter, pool_map
 from .roster import Roster, read_roster
 from .scoring import stated_number
-from .validation import CODES, SEVERITY_FILLS, Issue, Location, severity_format
+from .validation import CODES, SEVERITY_FILLS, Issue, Location, Severity, severity_format
 
 if TYPE_CHECKING:  # pandas is imported where the tables are built: the map step (a worker) never needs it
     import pandas as pd
@@ -511,7 +511,7 @@ class _Round:
         key = _unit_key(row["单位"])
         return ("name", key, row["年度"]) if key else None
 
-    def _flag(self, i: int, code: str, severity: str, where: str, message: str) -> None:
+    def _flag(self, i: int, code: str, severity: Severity, where: str, message: str) -> None:
         row = self.summary[i]
         issue = Issue(code, severity, Location(where), message)
         self._add(i, issue)

@@ -17,9 +17,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field, replace
-from typing import Any
+from typing import Any, Literal
 
-SEVERITIES = ("error", "review", "info")
+#: How serious an issue is (see above); ``SEVERITIES`` lists them, most serious first.
+Severity = Literal["error", "review", "info"]
+SEVERITIES: tuple[Severity, ...] = ("error", "review", "info")
 #: Chinese label of each severity (tables, notes, the 校验结果 sheet, the summary).
 SEVERITY_LABELS = {"error": "错误", "review": "待补充", "info": "提示"}
 #: Fill colour (RGB hex) of a cell marked with an issue of that severity: Excel's own "bad",
@@ -29,7 +31,7 @@ SEVERITY_FILLS = {"error": "FFC7CE", "review": "FFEB9C", "info": "DDEBF7"}
 SEVERITY_FONTS = {"error": "9C0006", "review": "9C5700"}
 
 
-def severity_format(severity: str) -> dict[str, str]:
+def severity_format(severity: Severity) -> dict[str, str]:
     """XlsxWriter format properties of a cell flagged with ``severity`` (fill, and text colour)."""
     out = {"bg_color": f"#{SEVERITY_FILLS[severity]}"}
     if severity in SEVERITY_FONTS:
@@ -115,7 +117,7 @@ class Location:
 @dataclass(frozen=True)
 class Issue:
     code: str
-    severity: str
+    severity: Severity
     location: Location
     message: str
 
@@ -187,7 +189,7 @@ class Report:
         }
 
 
-def worst(issues: Iterable[Issue]) -> str:
+def worst(issues: Iterable[Issue]) -> Severity:
     """The most serious severity among ``issues`` (``info`` when there are none)."""
     found = {i.severity for i in issues}
     return next((s for s in SEVERITIES if s in found), "info")

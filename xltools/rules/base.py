@@ -18,6 +18,7 @@ from typing import Any, ClassVar
 from ..errors import SpecError
 from ..num import fmt, literal, pct, to_json
 from ..parse import BLANK, Value, parse
+from ..validation import Severity
 
 REGISTRY: dict[str, type[Rule]] = {}
 
@@ -37,7 +38,7 @@ class Problem:
     code: str
     message: str
     field: str = "actual"  # target | actual | score | reason | band
-    severity: str = "error"
+    severity: Severity = "error"
 
 
 @dataclass(frozen=True)
