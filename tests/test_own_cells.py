@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 
 from strategies import FORMS, filing_dicts
 from xltools import api
-from xltools import libreoffice as lo
+import libreoffice as lo
 from xltools.filing import filing_from_dict
 from xltools.xlsx.patch import CellEdit, apply
 from xltools.xlsx.writer import write_workbook

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from xltools import api
-from xltools import libreoffice as lo
+import libreoffice as lo
 from xltools.num import fmt
 from xltools.xlsx.cells import a1
 from xltools.xlsx.package import open_book

@@ -73,7 +73,7 @@ class Rewrite:
     sheet: str
     row: int
     col: int
-    value: object
+    value: float | str
 
     @property
     def cell(self) -> str:

@@ -87,6 +87,12 @@ class Rule:
         return target.op
 
     @property
+    def numeric(self) -> bool:
+        """The rule scores a number typed in the 实际完成值 cell (judged rules read the evaluator's
+        score, a checklist its item marks, a 定性 national row words)."""
+        return not self.judged
+
+    @property
     def reads_rate(self) -> bool:
         """The actual is a rate: a plain 93 typed for it is read as 93 % (scoring.prepare_actual)."""
         return False

@@ -26,6 +26,10 @@ class Checklist(Rule):
     title = "逐项计分"
     items: tuple[tuple[str, Decimal], ...] = ()
 
+    @property
+    def numeric(self) -> bool:
+        return False  # the actual cell holds the items' marks
+
     @classmethod
     def convert(cls, name, value, where):
         if name != "items":

@@ -81,6 +81,10 @@ class National(Rule):
             raise SpecError(f"指标方向应为 正向/反向/等于/定性，实际是 {value!r}", key=where)
         return value
 
+    @property
+    def numeric(self) -> bool:
+        return self.direction != "定性"
+
     def operator(self, target: Value) -> str | None:
         if target.op is not None:
             return target.op

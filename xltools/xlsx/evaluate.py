@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Callable
 
 from .cells import rowcol as parse_ref
 
@@ -46,6 +46,8 @@ def _tokens(text: str) -> list[tuple[str, str]]:
         if not m or m.end() == pos:
             raise Unsupported(f"cannot read formula at {text[pos:pos + 20]!r}")
         kind = m.lastgroup
+        if kind is None:  # every alternative of _TOKEN is a named group
+            raise Unsupported(f"cannot read formula at {text[pos:pos + 20]!r}")
         out.append((kind, m.group(kind)))
         pos = m.end()
         while pos < len(text) and text[pos].isspace():

@@ -11,20 +11,20 @@ Workbooks without that sheet are foreign layouts: :mod:`xltools.xlsx.foreign` re
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
 from decimal import Decimal
+from functools import lru_cache
 
 from ..errors import SpecError, WorkbookError
 from ..model import FUNDING_COLUMNS, FUNDING_LABELS, SEP, Filing, Form, FundingRow, Group, Leaf, key
 from ..num import dec
 from ..parse import MAX_ABS, parse
-from ..validation import Issue, Location
 from ..rules.national import National
 from ..spec import form_from_dict
+from ..validation import Issue, Location
 from . import embedded, formulas
+from .cells import a1, span
 from .cellvalues import Cell, Row, cell_value, filing_from_rows
 from .cellvalues import cell_for as typed_cell
-from .cells import a1, span
 from .layout import META_SHEET
 from .package import DEFAULT_LIMITS, Book, CellData, Grid
 
@@ -336,8 +336,7 @@ def _row(grid: Grid, r: int, col, parent, cell_key, spec_leaves, national,
                 band=grid.text(r, col["band"]) if "band" in col else "",
                 inputs=(read_cell(get("in1")), read_cell(get("in2"))), stated=stated)
     # numbers typed as text, in cells whose rule reads numbers
-    numeric = not leaf.rule.judged and leaf.rule.kind != "checklist" and op.strip() != "定性" and not (
-        isinstance(leaf.rule, National) and leaf.rule.direction == "定性")
+    numeric = leaf.rule.numeric and op.strip() != "定性"
     read: dict = {}
     fixed = spec is not None and not national
     if numeric and not fixed:
@@ -493,7 +492,7 @@ def _typed_issues(grid: Grid, r: int, col, leaf: Leaf, leaf_key: str, sheet: str
         out.append(Issue("not-a-number", "error", where("manual"),
                          f"“{name}”评价人评分写成了文字“{manual.value}”，无法计分；请只填0到分值之间的数字"))
     op = grid.text(r, col["op"]).strip()
-    if (isinstance(leaf.rule, National) and op in ("≥", ">", "≤", "<", "=") and isinstance(target.value, str)
+    if (leaf.rule.typed_target and op in ("≥", ">", "≤", "<", "=") and isinstance(target.value, str)
             and target.value.strip() and not target.error and read_text(target, op=op, target=True) is None):
         out.append(Issue("not-a-number", "error", where("target"),
                          f"“{name}”年度指标值“{target.value}”不是数字，无法按“{op}”计分：请只填数字，单位已由格式显示"
@@ -532,7 +531,7 @@ def _funding(book: Book, grid: Grid, reading: Reading) -> tuple[dict[str, Fundin
             read = read_text(data)
             values[column] = cell_value(read) if read is not None else seen[column]
             if read is not None:
-                reading.typed.append(Typed(r, c, data.value, read, FUNDING_COLUMNS[column], FUNDING_LABELS[row_name],
+                reading.typed.append(Typed(r, c, str(data.value), read, FUNDING_COLUMNS[column], FUNDING_LABELS[row_name],
                                            "资金情况"))
         out[row_name], sheet[row_name] = FundingRow(**values), FundingRow(**seen)
     if all(n in book.names for n in ("XL_FUND_RATE", "XL_FUND_SCORE", "XL_FUND_WEIGHT", "XL_FUND_TOTAL_BUDGET",

@@ -17,6 +17,7 @@ from xlsxwriter.worksheet import CellStringTuple
 
 from .. import __version__
 from ..atomic import write_bytes
+from ..derive import UNDEFINED
 from ..model import FUNDING_COLUMNS, FUNDING_ROWS, FUNDING_SOURCES, Entry, Filing, key
 from ..num import ZERO, fmt, round2
 from ..rules.judged import BANDS, in_band_formula
@@ -24,12 +25,23 @@ from ..rules.national import National
 from ..scoring import Scorecard, score
 from ..spec import form_to_dict
 from . import formulas, styles
-from .cells import a1, a1_row_abs, rowcol, span, span_abs, sheet_ref
-from .fastsheet import FastSheet
+from .cells import a1, a1_row_abs, rowcol, sheet_ref, span, span_abs
 from .cellvalues import Cell, Row, filing_from_rows, funding_cells, row_for
-from ..derive import UNDEFINED
-from .layout import (DEFAULT_ROWS, MARGINS, META_SHEET, MIN_HEIGHT, SHEET, Layout, TextBox, build_layout, column_px,
-                     defined_names, page_plan, row_heights)
+from .fastsheet import FastSheet
+from .layout import (
+    DEFAULT_ROWS,
+    MARGINS,
+    META_SHEET,
+    MIN_HEIGHT,
+    SHEET,
+    Layout,
+    TextBox,
+    build_layout,
+    column_px,
+    defined_names,
+    page_plan,
+    row_heights,
+)
 
 OPS = ["≥", ">", "≤", "<", "=", "定性"]
 #: The form spec is stored as JSON in the hidden sheet, in chunks below Excel's 32,767-character cell limit.
@@ -333,8 +345,7 @@ class _Writer:
             if not is_fixed:
                 national += [a1(r, c("target"))] + ([] if derived_formula else [a1(r, c("actual"))])
                 free.append(a1(r, c("weight")))
-            elif not leaf.rule.judged and leaf.rule.kind != "checklist" and not derived_formula and not (
-                    isinstance(leaf.rule, National) and leaf.rule.direction == "定性"):
+            elif leaf is not None and leaf.rule.numeric and not derived_formula:
                 fixed.append(a1(r, c("actual")))
             free.append(a1(r, c("manual")))
         message = {"input_title": "年度指标值 / 实际完成值", "error_title": "请只填数字",
