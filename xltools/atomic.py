@@ -19,8 +19,9 @@ import re
 import signal
 import stat
 import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from .errors import WorkbookError, os_reason
 
@@ -57,6 +58,7 @@ def make_parent(path: str | Path) -> None:
 def write_with(path: str | Path, write: Callable[[Path], Any], mode: int | None = None) -> Path:
     """``write(tmp)`` fills the temporary file by its path (a library that opens files itself)."""
     def fill(fd: int, tmp: str | None) -> None:
+        assert tmp is not None  # anonymous=False: the temporary file has a name
         write(Path(tmp))
     return _replace(Path(path), fill, mode, anonymous=False)
 

@@ -13,8 +13,16 @@ from pathlib import Path
 import click
 
 from . import api
-from .cli_options import (bureau_form, echo_paths, emit_json, force_option, form_option, json_option,
-                          output_dir_option, quiet_option)
+from .cli_options import (
+    bureau_form,
+    echo_paths,
+    emit_json,
+    force_option,
+    form_option,
+    json_option,
+    output_dir_option,
+    quiet_option,
+)
 from .clitext import VERSION_HELP, VERSION_MESSAGE, CnGroup
 from .console import table
 from .errors import XltoolsError, XltoolsHint, refuse_overwrite

@@ -92,8 +92,8 @@ def register(group: click.Group) -> None:
         退出码：0 没有错误（含需补充说明）；1 有文件存在错误或无法读取；2 用法错误。
         """
         from .collect import FAILED_STATES, MISSING, collect, csv_paths, refuse_non_summary, write_summary
-        from .roster import read_roster
         from .errors import WorkbookError
+        from .roster import read_roster
         missing = [p for p in paths if not Path(p).exists()]
         if missing:
             raise WorkbookError("找不到 " + "、".join(missing))

@@ -338,7 +338,10 @@ def apply_preset(form: Form, preset: str | Path) -> Form:
         return form
     # the preset of this very form is the preset's form: its id is what a workbook made with it
     # claims, and what the bureau's check looks up (xltools.xlsx.embedded)
-    return replace(form, **{k: str(data[k]) for k in ("id", "title", "description") if data.get(k) is not None})
+    def own(k: str, default: str) -> str:
+        return str(data[k]) if data.get(k) is not None else default
+    return replace(form, id=own("id", form.id), title=own("title", form.title),
+                   description=own("description", form.description))
 
 
 def _extend(data: dict, source: str, depth: int) -> Form:

@@ -25,7 +25,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from .. import __version__
-from ..atomic import write_bytes
+from ..atomic import copy_file, write_bytes
 from ..errors import XltoolsError
 
 DISTRIBUTION = "xltools-jixiao"
@@ -108,7 +108,7 @@ def our_wheel(dest: Path, wheel: Path | None, pip: Sequence[str]) -> Path:
     if wheel:
         if not Path(wheel).is_file():
             raise BundleError(f"找不到 wheel 文件：{wheel}")
-        return Path(shutil.copy2(wheel, dest))
+        return copy_file(wheel, dest / Path(wheel).name)
     root = source_root()
     if root is None:
         raise BundleError(f"这份 xltools 是从 wheel 安装的，无法重新打包自身：请用 --wheel 指定 {DISTRIBUTION} 的 .whl 文件。")
@@ -211,7 +211,7 @@ def bundle(output: str | Path, pythons: Sequence[str] = SUPPORTED_PYTHONS, wheel
     progress("生成加载项 …")
     from .build import build_addin
     build_addin(out / "xltools.xlam")
-    shutil.copy2(Path(__file__).with_name("acceptance.ps1"), out / "acceptance.ps1")
+    copy_file(Path(__file__).with_name("acceptance.ps1"), out / "acceptance.ps1")
     for name, text in install_scripts(pythons).items():
         write_bytes(out / name, text.encode("utf-8-sig" if name.endswith((".ps1", ".txt")) else "utf-8"))
     sums = [f"{hashlib.sha256(p.read_bytes()).hexdigest()}  {p.relative_to(out).as_posix()}"

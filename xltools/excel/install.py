@@ -30,13 +30,12 @@ import json
 import locale
 import os
 import re
-import shutil
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..atomic import make_parent, write_bytes
+from ..atomic import copy_file, make_parent, write_bytes
 from ..errors import XltoolsError
 from .build import ADDIN_NAME, build_addin
 
@@ -224,7 +223,7 @@ class Journal:
         if target.exists():
             backups.mkdir(parents=True, exist_ok=True)
             backup = backups / target.name
-            shutil.copy2(target, backup)
+            copy_file(target, backup)
             step["backup"] = str(backup)
         self.data["steps"].append(step)
         self.save()
@@ -237,7 +236,7 @@ def _undo(journal: Journal, machine: Machine) -> list[str]:
         target = Path(step["path"])
         try:
             if step.get("backup") and Path(step["backup"]).is_file():
-                shutil.copy2(step["backup"], target)
+                copy_file(step["backup"], target)
                 Path(step["backup"]).unlink()
                 done.append(f"已恢复安装前的文件：{target}")
             elif target.is_file():
@@ -298,7 +297,7 @@ def install(machine: Machine | None = None) -> list[str]:
             target = machine.applescript_dir() / script.name
             target.parent.mkdir(parents=True, exist_ok=True)
             journal.file_step(target, backups)
-            shutil.copyfile(script, target)
+            copy_file(script, target)
             done.append(f"已启用 RunPython（{target}）")
     except BaseException as exc:
         try:

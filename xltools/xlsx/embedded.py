@@ -105,7 +105,7 @@ def differences(claim: Form, trusted: Form) -> list[str]:
         if base is None:
             if fixed:
                 out.append(f"增加了三级指标“{_clip(key(path))}”")
-            elif not isinstance(leaf.rule, National) or leaf.derive is not None:
+            elif not leaf.rule.typed_target or leaf.derive is not None:
                 out.append(f"自填三级指标“{_clip(key(path))}”带有评分规则（{_clip(leaf.rule.describe(leaf.weight))}）")
             continue
         if leaf.rule != base.rule:

@@ -14,6 +14,7 @@ import math
 import os
 import re
 import stat
+import xml.etree.ElementTree as ET
 import zipfile
 import zlib
 from collections.abc import Iterator
@@ -22,7 +23,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import cast
 from urllib.parse import unquote
-import xml.etree.ElementTree as ET
 from xml.parsers import expat
 
 from defusedxml import ElementTree as SafeET
@@ -151,7 +151,7 @@ def refuse_special(path: Path) -> None:
 
 def _kind(head: bytes) -> str:
     """What a file is by its first bytes: zip, ole (legacy .xls or an encrypted OOXML), empty or other."""
-    if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
+    if head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
         return "zip"
     if head == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
         return "ole"

@@ -265,7 +265,7 @@ def _read(z: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
         return read_member(f, info.file_size)
 
 
-def _verify(pkg: "_Package", sheets: dict, by_sheet: dict) -> None:
+def _verify(pkg: _Package, sheets: dict, by_sheet: dict) -> None:
     """Before anything is written: every rewritten part is well-formed XML, and each edited cell
     is, in the parsed result, exactly one ``<c>`` holding the formula and value written (string
     surgery that landed in a comment, another cell's text or a second copy of the cell is caught
@@ -289,7 +289,7 @@ def _verify(pkg: "_Package", sheets: dict, by_sheet: dict) -> None:
                 raise ValueError(f"{sheet}!{ref}: the cell does not read back as written")
 
 
-def _holds(c, e: "CellEdit") -> bool:
+def _holds(c, e: CellEdit) -> bool:
     f = c.find(f"{{{MAIN}}}f")
     if e.formula is not None:
         text = e.formula[1:] if e.formula.startswith("=") else e.formula
