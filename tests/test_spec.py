@@ -582,3 +582,17 @@ def test_form_names_must_be_a_list_of_names():
     with pytest.raises(SpecError) as err:
         form_from_dict({"id": "x", "title": "x", "names": "部门", "indicators": []})
     assert err.value.key == "names"
+
+
+@pytest.mark.parametrize("change", [{"kind": {}}, {"kind": ["dept"]},
+                                    {"indicators": [{"leaf": "b", "weight": 100, "rule": {"kind": {}}}]},
+                                    {"indicators": [{"leaf": "b", "weight": 100, "rule": {"kind": ["national"]}}]}])
+def test_a_kind_that_is_not_a_word_is_a_spec_error(change):
+    """An embedded definition is untrusted: a mapping or list where a kind word belongs is a SpecError,
+    never a TypeError (the fuzzer found `kind: {}`)."""
+    from xltools.spec import form_from_dict
+    data = {"id": "x", "title": "t", "indicators": [{"group": "a", "weight": 100,
+                                                     "children": [{"leaf": "b", "weight": 100}]}]}
+    data.update(change)
+    with pytest.raises(SpecError):
+        form_from_dict(data, "x")

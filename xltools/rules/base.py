@@ -166,7 +166,7 @@ def rule_from_params(params: dict[str, Any] | str | None, where: str = "rule") -
     if not isinstance(params, dict):
         raise SpecError("规则应写成键值表，例如 {kind: national}", key=where)
     kind = params.get("kind")
-    if kind not in REGISTRY:
+    if not isinstance(kind, str) or kind not in REGISTRY:
         raise SpecError(f"不认识的规则类型 {kind!r}", key=f"{where}.kind",
                         fix=f"可用类型：{', '.join(sorted(REGISTRY))}")
     return REGISTRY[kind].from_params(params, where)
