@@ -22,7 +22,6 @@ from __future__ import annotations
 import os
 import re
 import tempfile
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from xml.sax.saxutils import escape
@@ -31,6 +30,7 @@ from .. import __version__
 from ..atomic import make_parent, write_bytes
 from ..errors import XltoolsError
 from ..xlsx.layout import SHEET
+from ..xlsx.package import Parts, read_parts, zip_parts
 from . import xlwings_vba
 from .xlwings_vba import CONF_SHEET
 
@@ -51,7 +51,6 @@ MESSAGE_CHUNK = 250  # Excel allows 255 characters in a text constant
 BUTTONS = (("重新计算", "XltoolsRecalculate"), ("校验", "XltoolsCheck"), ("生成报告", "XltoolsReport"))
 BUTTON_SIZE = (84, 30)  # pixels
 BUTTON_GAP = 6
-_FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 
 
 class BuildError(XltoolsError):
@@ -142,18 +141,14 @@ def add_vba(xlsm: Path, modules: dict[str, str]) -> None:
 
 
 def _rezip(parts: dict[str, bytes], path: Path) -> None:
-    """Write ``parts`` as a package: [Content_Types].xml first, fixed timestamps."""
+    """Write ``parts`` as a fresh package: [Content_Types].xml first, fixed timestamps (a build is
+    reproducible), through the one package writer (:func:`xltools.xlsx.package.zip_parts`)."""
     order = ["[Content_Types].xml"] + [p for p in parts if p != "[Content_Types].xml"]
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
-        for name in order:
-            info = zipfile.ZipInfo(name, _FIXED_TIME)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            z.writestr(info, parts[name])
+    path.write_bytes(zip_parts(Parts(parts), order))
 
 
 def _read(path: Path) -> dict[str, bytes]:
-    with zipfile.ZipFile(path) as z:
-        return {name: z.read(name) for name in z.namelist()}
+    return read_parts(path).data
 
 
 # -- the add-in -----------------------------------------------------------------------------------

@@ -250,6 +250,57 @@ def read_member(f, size: int) -> bytes:
     return b"".join(chunks)
 
 
+@dataclass
+class Parts:
+    """A package's parts in memory, in zip order, with each entry's metadata and the zip comment:
+    what the write-back patches and the add-in builder edits before :func:`zip_parts` writes them."""
+
+    data: dict[str, bytes]
+    meta: dict[str, zipfile.ZipInfo] = field(default_factory=dict)
+    comment: bytes = b""
+
+
+def read_parts(path: str | Path) -> Parts:
+    """Every part of a package whose reading was already checked (:func:`open_book`) or that we
+    made ourselves, each inflated in bounded steps (:func:`read_member`).  ValueError on a zip
+    with two entries of one name."""
+    with zipfile.ZipFile(path) as z:
+        infos = z.infolist()
+        meta = {i.filename: i for i in infos}
+        if len(meta) != len(infos):
+            raise ValueError(f"{path}: duplicate zip entries")
+        data = {}
+        for info in infos:
+            with z.open(info) as f:
+                data[info.filename] = read_member(f, info.file_size)
+        return Parts(data, meta, z.comment)
+
+
+#: The entry time of parts with no metadata to keep (reproducible add-in builds).
+FIXED_TIME = (1980, 1, 1, 0, 0, 0)
+
+
+def zip_parts(parts: Parts, order: list[str] | None = None) -> bytes:
+    """The package as zip bytes, parts in ``order`` (default: as stored).  A part keeps its own
+    entry's metadata (time, compression, attributes, comment); a new part copies that of
+    ``[Content_Types].xml``, or is deflated with :data:`FIXED_TIME` when there is none."""
+    template = parts.meta.get("[Content_Types].xml") or next(iter(parts.meta.values()), None)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as z:
+        z.comment = parts.comment
+        for name in order if order is not None else list(parts.data):
+            old = parts.meta.get(name, template)
+            info = zipfile.ZipInfo(name, old.date_time if old else FIXED_TIME)
+            if old is not None:
+                info.compress_type, info.create_system = old.compress_type, old.create_system
+                info.external_attr = old.external_attr
+                info.comment = old.comment if name in parts.meta else b""
+            else:
+                info.compress_type = zipfile.ZIP_DEFLATED
+            z.writestr(info, parts.data[name])
+    return buffer.getvalue()
+
+
 def _check_entries(path: Path, archive: _Archive, infos, limits: Limits | None = None) -> None:
     """Inflate every entry once (streaming, nothing kept) so that a damaged or encrypted part is a
     clear error here, not a crash later in a part the reader does not parse (score copies them all).

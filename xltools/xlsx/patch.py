@@ -42,13 +42,11 @@ Choices (the OOXML details are commented where they matter):
 from __future__ import annotations
 
 import html
-import io
 import math
 import os
 import posixpath
 import re
 import stat
-import zipfile
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -64,6 +62,7 @@ from ..errors import WorkbookError
 from ..validation import SEVERITY_FILLS
 from ..writeback import HEADER_FILL, MARKER, RESULT_SHEET, ResultTable, WriteBack
 from .cells import col_name, rowcol
+from .package import Parts, read_parts, zip_parts
 
 __all__ = ["AUTHOR", "CellEdit", "PatchStats", "apply", "apply_plan"]
 
@@ -258,13 +257,6 @@ def _num(v: float) -> str:
 
 # --- the package -----------------------------------------------------------------------------------
 
-def _read(z: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
-    """A member inflated in bounded steps, never past its declared size (see package.read_member)."""
-    from .package import read_member
-    with z.open(info) as f:
-        return read_member(f, info.file_size)
-
-
 def _verify(pkg: _Package, sheets: dict, by_sheet: dict) -> None:
     """Before anything is written: every rewritten part is well-formed XML, and each edited cell
     is, in the parsed result, exactly one ``<c>`` holding the formula and value written (string
@@ -313,12 +305,8 @@ class _Package:
     """The zip in memory: parts by name, original order and entry metadata."""
 
     def __init__(self, src: Path):
-        with zipfile.ZipFile(src) as z:
-            self.meta = {i.filename: i for i in z.infolist()}
-            if len(self.meta) != len(z.infolist()):
-                raise ValueError(f"{src}: duplicate zip entries")
-            self.data = {i.filename: _read(z, i) for i in z.infolist()}
-            self.comment = z.comment
+        parts = read_parts(src)
+        self.meta, self.data, self.comment = parts.meta, parts.data, parts.comment
         self.original, self.order = dict(self.data), list(self.meta)
 
     def text(self, name: str) -> str:
@@ -389,19 +377,9 @@ class _Package:
         self.put(TYPES, re.sub(pat, "", self.text(TYPES), count=1, flags=re.I))
 
     def save(self, dst: Path, mode: int) -> None:
-        """Write atomically: a temporary file next to ``dst``, then os.replace."""
-        new = self.meta.get(TYPES) or next(iter(self.meta.values()))
-        buffer = io.BytesIO()
-        with zipfile.ZipFile(buffer, "w") as z:
-            z.comment = self.comment
-            for name in self.order:
-                old = self.meta.get(name, new)  # new parts copy the metadata of [Content_Types].xml
-                info = zipfile.ZipInfo(name, old.date_time)
-                info.compress_type, info.create_system = old.compress_type, old.create_system
-                info.external_attr = old.external_attr
-                info.comment = old.comment if name in self.meta else b""
-                z.writestr(info, self.data[name])
-        write_bytes(dst, buffer.getbuffer(), mode)
+        """Write atomically (see :mod:`xltools.atomic`): the parts in their order, each entry's
+        metadata kept."""
+        write_bytes(dst, zip_parts(Parts(self.data, self.meta, self.comment), self.order), mode)
 
 
 # --- cells -----------------------------------------------------------------------------------------
