@@ -206,7 +206,7 @@ def _build(data: dict) -> Form:
     if layout not in ("national", "criteria"):
         raise SpecError("layout 应为 national 或 criteria", key="layout")
     kind = data.get("kind", "dept")
-    if not isinstance(kind, str) or kind not in KIND_WORDS:
+    if kind not in tuple(KIND_WORDS):  # compared, never hashed: an embedded {} is refused, not a TypeError
         raise SpecError("kind 应为 dept（部门整体）或 project（项目支出）", key="kind")
     names = data.get("names") or []
     if not isinstance(names, list) or not all(isinstance(n, str) and n for n in names):
