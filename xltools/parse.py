@@ -302,3 +302,12 @@ def align(target: Value, actual: Value) -> Aligned | str:
         else:
             return f"目标单位“{tu}”与实际单位“{au}”不同，无法比较"
     return Aligned(t, a, note)
+
+
+#: Words that open a summary row's label (小计 may stand anywhere: 目标1小计, 产出指标小计).
+SUMMARY = ("小计", "合计", "总计", "总分")
+
+
+def is_summary_label(text: str) -> bool:
+    """A label of a summary row, never an indicator: 小计 anywhere; 合计/总计/总分 at the start."""
+    return text.startswith(SUMMARY) or "小计" in text

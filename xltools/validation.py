@@ -65,6 +65,7 @@ CODES = {
     "rate-differs": "填报执行率与计算不一致",
     "funding-score-differs": "资金得分与计算不一致",
     "subtotal-differs": "小计与明细合计不一致",
+    "summary-row-added": "模板中手工加了小计行",
     "total-differs": "总分与明细合计不一致",
     "grade-differs": "等级与总分不符",
     "derive-undefined": "派生指标无法计算",

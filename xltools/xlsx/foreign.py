@@ -24,7 +24,7 @@ from typing import TypeVar
 from ..errors import WorkbookError
 from ..model import Entry, Filing, Form, FundingRow, Group, Leaf, key
 from ..num import HUNDRED, ZERO, fmt
-from ..parse import Value, parse
+from ..parse import SUMMARY, Value, is_summary_label, parse
 from ..rules.judged import Manual
 from ..rules.national import National
 from ..spec import builtin_ids, load_form
@@ -53,7 +53,6 @@ WEIGHT_AT_END = re.compile(r"[（(]\s*(\d+(?:\.\d+)?)\s*[)）]$")
 #: A goal cell: 目标1, 目标一：市容市貌督察管理, 目标1（30分）市容市貌督察管理.
 GOAL = re.compile(r"^目标([0-9一二三四五六七八九十]+)[：:、.．\-—]*(.*)$")
 CHINESE_DIGITS = {c: i for i, c in enumerate("零一二三四五六七八九十")}
-SUMMARY = ("小计", "合计", "总计", "总分")
 TOTAL_ONLY = ("总计", "总分")
 PUNCTUATION = re.compile(r"[\s“”\"'‘’、，,。.：:;；()（）\[\]【】<>《》\-—_·/]")
 UNIT_LABELS = ("部门名称", "单位名称", "填报单位", "预算单位", "实施单位", "主管部门", "项目单位", "项目名称")
@@ -186,7 +185,7 @@ def _table_rows(grid: Grid, header_row: int, cols: dict[str, int]) -> list[Row]:
                 break
             continue
         blank_run = 0
-        summary = next((t for c in label_cols for t in [texts.get(c, "")] if _is_summary(t)), "")
+        summary = next((t for c in label_cols for t in [texts.get(c, "")] if is_summary_label(t)), "")
         if summary:
             kind = "sub" if "小计" in summary or (
                 not summary.startswith(TOTAL_ONLY) and _leaf_follows(grid, r, cols, last)) else "total"
@@ -210,11 +209,6 @@ def _table_rows(grid: Grid, header_row: int, cols: dict[str, int]) -> list[Row]:
     return out
 
 
-def _is_summary(text: str) -> bool:
-    """小计 anywhere (目标1小计, 产出指标小计); 合计/总计/总分 at the start of a label cell."""
-    return text.startswith(SUMMARY) or "小计" in text
-
-
 def _leaf_follows(grid: Grid, r: int, cols: dict[str, int], last: int) -> bool:
     """Does an indicator row, or a later total, come after row ``r`` (then a 合计 there is a subtotal)?"""
     labels = [c for c in sorted(set(cols.values())) if c <= cols["l3"]]
@@ -223,7 +217,7 @@ def _leaf_follows(grid: Grid, r: int, cols: dict[str, int], last: int) -> bool:
         if any(t.startswith(SUMMARY) and "小计" not in t for t in texts):
             return True
         name = _norm(grid.text(rr, cols["l3"]))
-        if _is_summary(name) or any(_norm(grid.text(rr, c)).startswith("备注") for c in (0, 1)):
+        if is_summary_label(name) or any(_norm(grid.text(rr, c)).startswith("备注") for c in (0, 1)):
             return False
         if name and any(grid.value(rr, cols[k]) not in (None, "") for k in ("weight", "score") if k in cols):
             return True

@@ -263,6 +263,8 @@ def fold(issues) -> tuple[Issue, ...]:
                 cause_at.setdefault((loc.sheet, loc.cell), i)
             if loc.path and loc.path not in ("总分", "资金情况"):
                 cause_at.setdefault(loc.path, i)
+    # a 小计 row added by hand flows into every sum above it: the sums the sheet shows are its consequences
+    added_row = next((i for i, issue in enumerate(issues) if issue.code == "summary-row-added"), None)
     folded: dict[int, list[Issue]] = {}
     keep = []
     for i, issue in enumerate(issues):
@@ -270,6 +272,8 @@ def fold(issues) -> tuple[Issue, ...]:
         target = cause_at.get((loc.sheet, loc.cell)) if loc.cell else None
         if (target is None or target == i) and issue.code in CONSEQUENCES:
             target = cause_at.get(loc.path)
+        if target is None and issue.code == "cached-value-differs":
+            target = added_row
         if target is not None and target != i and (issue.code not in CAUSES or _cell(issues[target]) == _cell(issue)):
             folded.setdefault(target, []).append(issue)
             continue

@@ -17,7 +17,7 @@ from functools import lru_cache
 from ..errors import SpecError, WorkbookError
 from ..model import FUNDING_COLUMNS, FUNDING_LABELS, SEP, Filing, Form, FundingRow, Group, Leaf, key
 from ..num import dec
-from ..parse import MAX_ABS, parse
+from ..parse import MAX_ABS, is_summary_label, parse
 from ..rules.national import National
 from ..spec import form_from_dict
 from ..validation import Issue, Location
@@ -157,6 +157,14 @@ def read_template(book: Book, bureau: Form | None = None) -> Reading:
         leaf, row, sheet_row = _row(grid, r, col, parent, cell_key, spec_leaves, national, derived_typed)
         if leaf is None:
             _own_blank_row(reading, r, col, key(parent + ("",)))
+            continue
+        label = next((c for c in (col[k] for k in ("l3", "l2") if k in col) if is_summary_label(grid.text(r, c))), None)
+        if spec is None and label is not None:  # a 小计 row added by hand: never a leaf
+            text = grid.text(r, label)
+            reading.issues.append(Issue("summary-row-added", "error",
+                                        Location(key(parent + (text,)), "name", sheet_name, a1(r, label)),
+                                        f"第{r + 1}行“{text}”是手工加的小计行：模板不需要小计（各级合计已在得分汇总中"
+                                        "自动计算），这一行的分值和得分会被重复计入上级和总分。请删除这一行（右键行号→删除）"))
             continue
         name = leaf.name
         n = 2
